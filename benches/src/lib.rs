@@ -1,0 +1,1 @@
+//! Benchmarks for netlake: criterion micro-benchmarks and the throughput harness.

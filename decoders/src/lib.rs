@@ -1,0 +1,1 @@
+//! decoders (being written)
