@@ -1,0 +1,108 @@
+//! Protocol detection: ports are hints, each module's `probe` confirms.
+//!
+//! Detection is deliberately conservative: a protocol is only chosen when a
+//! well-known port of that protocol is involved *and* the payload passes the
+//! module's cheap plausibility check. `None` means "unknown (yet)": the caller
+//! may try again with the next payload or give up.
+
+use crate::dns;
+use crate::Dir;
+
+/// An application protocol this crate can decode.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AppProto {
+    /// DNS, including mDNS (5353) and LLMNR (5355), which share the wire format.
+    Dns,
+}
+
+impl AppProto {
+    /// Lower-case name used in the `flow.app_proto` column (`"dns"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            AppProto::Dns => "dns",
+        }
+    }
+}
+
+/// Transport protocol of a flow.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Transport {
+    /// TCP: a byte stream, DNS messages carry a 2-octet length prefix (RFC 1035 section 4.2.2).
+    Tcp,
+    /// UDP: one message per datagram.
+    Udp,
+}
+
+/// Ports on which DNS-format traffic is expected: DNS (53), mDNS (5353, RFC 6762)
+/// and LLMNR (5355, RFC 4795).
+const DNS_PORTS: [u16; 3] = [53, 5353, 5355];
+
+/// Decide the protocol of a flow from its ports (hints) and a payload (probes).
+///
+/// `payload` is the first payload seen in direction `dir` (for TCP: the stream
+/// bytes from its start). Returns `None` when no protocol matches yet.
+pub fn detect(
+    transport: Transport,
+    src_port: u16,
+    dst_port: u16,
+    dir: Dir,
+    payload: &[u8],
+) -> Option<AppProto> {
+    // The direction does not change the DNS decision: the QR bit, not the
+    // direction, says whether a message is a query (Zeek flips roles likewise).
+    let _ = dir;
+    let dns_port = DNS_PORTS.contains(&src_port) || DNS_PORTS.contains(&dst_port);
+    if dns_port {
+        let ok = match transport {
+            Transport::Udp => dns::probe_udp(payload),
+            Transport::Tcp => dns::probe_tcp(payload),
+        };
+        if ok {
+            return Some(AppProto::Dns);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUERY: &[u8] = include_bytes!("../../testdata/decoders/dns/spf_query.bin");
+
+    #[test]
+    fn detect_dns_on_dns_ports() {
+        for port in [53, 5353, 5355] {
+            assert_eq!(
+                detect(Transport::Udp, 40000, port, Dir::Orig, QUERY),
+                Some(AppProto::Dns)
+            );
+            assert_eq!(
+                detect(Transport::Udp, port, 40000, Dir::Resp, QUERY),
+                Some(AppProto::Dns)
+            );
+        }
+        assert_eq!(AppProto::Dns.name(), "dns");
+    }
+
+    #[test]
+    fn detect_dns_over_tcp_needs_length_prefix() {
+        let mut framed = vec![0u8, QUERY.len() as u8];
+        framed.extend_from_slice(QUERY);
+        assert_eq!(
+            detect(Transport::Tcp, 40000, 53, Dir::Orig, &framed),
+            Some(AppProto::Dns)
+        );
+        assert_eq!(detect(Transport::Tcp, 40000, 53, Dir::Orig, QUERY), None);
+    }
+
+    #[test]
+    fn detect_is_conservative() {
+        assert_eq!(detect(Transport::Udp, 40000, 8080, Dir::Orig, QUERY), None);
+        assert_eq!(
+            detect(Transport::Udp, 40000, 53, Dir::Orig, b"GET / HTTP/1.1\r\n"),
+            None
+        );
+        assert_eq!(detect(Transport::Udp, 40000, 53, Dir::Orig, &[]), None);
+    }
+}

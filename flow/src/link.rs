@@ -1,0 +1,285 @@
+//! Link-layer demultiplexing: from a frame to its IPv4/IPv6 bytes.
+//!
+//! etherparse has no Linux cooked v2, BSD loopback or MPLS support and keeps at most three
+//! link extensions, so this small layer is our own. Every read goes through `get`, so no
+//! input can make it panic.
+
+use crate::error::{ParseError, Result};
+use crate::packet::LinkType;
+
+/// Maximum VLAN/MPLS/PPPoE headers we walk through before giving up (bounded loop).
+const MAX_LINK_DEPTH: usize = 8;
+
+const ETH_HDR_LEN: usize = 14;
+const SLL_HDR_LEN: usize = 16;
+const SLL2_HDR_LEN: usize = 20;
+const NULL_HDR_LEN: usize = 4;
+
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+const ETHERTYPE_VLAN: u16 = 0x8100;
+const ETHERTYPE_QINQ: u16 = 0x88a8;
+const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+const ETHERTYPE_MPLS_UC: u16 = 0x8847;
+const ETHERTYPE_MPLS_MC: u16 = 0x8848;
+const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
+
+/// Network layer found under the link layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum L3Kind {
+    /// IPv4 header follows.
+    Ipv4,
+    /// IPv6 header follows.
+    Ipv6,
+    /// Something else (ARP, LLDP, ...): the EtherType, or 0 if unknown.
+    Other(u16),
+}
+
+/// The link layer of one frame, with the bytes of its network layer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct L2<'a> {
+    pub kind: L3Kind,
+    pub data: &'a [u8],
+    pub src_mac: Option<[u8; 6]>,
+    pub dst_mac: Option<[u8; 6]>,
+    /// Outermost 802.1Q VLAN id.
+    pub vlan: Option<u16>,
+}
+
+#[inline]
+fn be16(d: &[u8], at: usize) -> Option<u16> {
+    let b = d.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
+}
+
+fn mac_at(d: &[u8], at: usize) -> Option<[u8; 6]> {
+    let b = d.get(at..at.checked_add(6)?)?;
+    <[u8; 6]>::try_from(b).ok()
+}
+
+fn by_version(data: &[u8]) -> L3Kind {
+    match data.first().map(|b| b >> 4) {
+        Some(4) => L3Kind::Ipv4,
+        Some(6) => L3Kind::Ipv6,
+        _ => L3Kind::Other(0),
+    }
+}
+
+/// Parses the link layer of `data` for pcap link type `link`.
+///
+/// # Errors
+/// [`ParseError::UnknownLinkType`] for link types we do not decode, `Truncated` when the
+/// frame ends inside a link header, `UnknownAddressFamily` for a loopback frame that is
+/// neither IPv4 nor IPv6, `TooDeep` for more than `MAX_LINK_DEPTH` nested tags.
+pub(crate) fn parse_link(link: LinkType, data: &[u8]) -> Result<L2<'_>> {
+    let mut l2 = L2 {
+        kind: L3Kind::Other(0),
+        data,
+        src_mac: None,
+        dst_mac: None,
+        vlan: None,
+    };
+    match link.0 {
+        1 => {
+            let ethertype = be16(data, 12).ok_or(ParseError::Truncated("ethernet"))?;
+            l2.dst_mac = mac_at(data, 0);
+            l2.src_mac = mac_at(data, 6);
+            let rest = data.get(ETH_HDR_LEN..).unwrap_or(&[]);
+            demux_ethertype(ethertype, rest, &mut l2)?;
+        }
+        113 => {
+            let proto = be16(data, 14).ok_or(ParseError::Truncated("linux_sll"))?;
+            if be16(data, 4) == Some(6) {
+                l2.src_mac = mac_at(data, 6);
+            }
+            let rest = data.get(SLL_HDR_LEN..).unwrap_or(&[]);
+            demux_ethertype(proto, rest, &mut l2)?;
+        }
+        276 => {
+            if data.len() < SLL2_HDR_LEN {
+                return Err(ParseError::Truncated("linux_sll2"));
+            }
+            let proto = be16(data, 0).ok_or(ParseError::Truncated("linux_sll2"))?;
+            if data.get(11) == Some(&6) {
+                l2.src_mac = mac_at(data, 12);
+            }
+            let rest = data.get(SLL2_HDR_LEN..).unwrap_or(&[]);
+            demux_ethertype(proto, rest, &mut l2)?;
+        }
+        0 | 108 => {
+            let b = data
+                .get(..NULL_HDR_LEN)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .ok_or(ParseError::Truncated("loopback"))?;
+            // The family is in the capturing host's byte order (NULL) or network order
+            // (LOOP); accept both, since pcaps travel between hosts.
+            let le = u32::from_le_bytes(b);
+            let be = u32::from_be_bytes(b);
+            let fam = if le < 256 { le } else { be };
+            l2.data = data.get(NULL_HDR_LEN..).unwrap_or(&[]);
+            l2.kind = match fam {
+                2 => L3Kind::Ipv4,
+                24 | 28 | 30 => L3Kind::Ipv6,
+                other => return Err(ParseError::UnknownAddressFamily(other)),
+            };
+        }
+        101 | 12 | 14 => l2.kind = by_version(data),
+        228 => l2.kind = L3Kind::Ipv4,
+        229 => l2.kind = L3Kind::Ipv6,
+        other => return Err(ParseError::UnknownLinkType(other)),
+    }
+    Ok(l2)
+}
+
+/// Walks VLAN tags, MPLS labels and PPPoE session headers starting at an EtherType.
+pub(crate) fn demux_ethertype<'a>(
+    mut ethertype: u16,
+    mut data: &'a [u8],
+    l2: &mut L2<'a>,
+) -> Result<()> {
+    for _ in 0..MAX_LINK_DEPTH {
+        match ethertype {
+            ETHERTYPE_IPV4 => {
+                l2.kind = L3Kind::Ipv4;
+                l2.data = data;
+                return Ok(());
+            }
+            ETHERTYPE_IPV6 => {
+                l2.kind = L3Kind::Ipv6;
+                l2.data = data;
+                return Ok(());
+            }
+            ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
+                let tci = be16(data, 0).ok_or(ParseError::Truncated("vlan"))?;
+                if l2.vlan.is_none() {
+                    l2.vlan = Some(tci & 0x0fff);
+                }
+                ethertype = be16(data, 2).ok_or(ParseError::Truncated("vlan"))?;
+                data = data.get(4..).unwrap_or(&[]);
+            }
+            ETHERTYPE_MPLS_UC | ETHERTYPE_MPLS_MC => {
+                // Labels until bottom-of-stack; then guess the payload by its first nibble
+                // (what Zeek and Wireshark do without a control-word hint).
+                let mut rest = data;
+                let mut bottom = false;
+                for _ in 0..MAX_LINK_DEPTH {
+                    let b2 = rest.get(2).ok_or(ParseError::Truncated("mpls"))?;
+                    rest = rest.get(4..).ok_or(ParseError::Truncated("mpls"))?;
+                    if b2 & 1 == 1 {
+                        bottom = true;
+                        break;
+                    }
+                }
+                if !bottom {
+                    return Err(ParseError::TooDeep);
+                }
+                l2.kind = by_version(rest);
+                l2.data = rest;
+                return Ok(());
+            }
+            ETHERTYPE_PPPOE_SESSION => {
+                // 6-byte PPPoE header, then the 2-byte PPP protocol.
+                let ppp = be16(data, 6).ok_or(ParseError::Truncated("pppoe"))?;
+                let rest = data.get(8..).unwrap_or(&[]);
+                l2.data = rest;
+                l2.kind = match ppp {
+                    0x0021 => L3Kind::Ipv4,
+                    0x0057 => L3Kind::Ipv6,
+                    _ => L3Kind::Other(ETHERTYPE_PPPOE_SESSION),
+                };
+                return Ok(());
+            }
+            other => {
+                l2.kind = L3Kind::Other(other);
+                l2.data = data;
+                return Ok(());
+            }
+        }
+    }
+    Err(ParseError::TooDeep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IPV4_MIN: [u8; 20] = [
+        0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+
+    #[test]
+    fn ethernet_qinq_records_outer_vlan() {
+        let mut f = vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x88, 0xa8];
+        f.extend_from_slice(&[0x00, 0x64, 0x81, 0x00, 0x00, 0xc8, 0x08, 0x00]);
+        f.extend_from_slice(&IPV4_MIN);
+        let l2 = parse_link(LinkType::ETHERNET, &f).unwrap();
+        assert_eq!(l2.kind, L3Kind::Ipv4);
+        assert_eq!(l2.vlan, Some(100));
+        assert_eq!(l2.src_mac, Some([7, 8, 9, 10, 11, 12]));
+        assert_eq!(l2.data, &IPV4_MIN);
+    }
+
+    #[test]
+    fn ethernet_mpls_two_labels() {
+        let mut f = vec![0; 12];
+        f.extend_from_slice(&[0x88, 0x47, 0, 0x01, 0x00, 0x40, 0, 0x02, 0x01, 0x40]);
+        f.extend_from_slice(&IPV4_MIN);
+        let l2 = parse_link(LinkType::ETHERNET, &f).unwrap();
+        assert_eq!(l2.kind, L3Kind::Ipv4);
+        assert_eq!(l2.data, &IPV4_MIN);
+    }
+
+    #[test]
+    fn sll_and_sll2() {
+        let mut f = vec![0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00];
+        f.extend_from_slice(&IPV4_MIN);
+        let l2 = parse_link(LinkType::LINUX_SLL, &f).unwrap();
+        assert_eq!(
+            (l2.kind, l2.src_mac),
+            (L3Kind::Ipv4, Some([1, 2, 3, 4, 5, 6]))
+        );
+        let mut f = vec![
+            0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0,
+        ];
+        f.extend_from_slice(&IPV4_MIN);
+        let l2 = parse_link(LinkType::LINUX_SLL2, &f).unwrap();
+        assert_eq!((l2.kind, l2.data.len()), (L3Kind::Ipv4, 20));
+    }
+
+    #[test]
+    fn null_both_byte_orders() {
+        for hdr in [[2u8, 0, 0, 0], [0, 0, 0, 2]] {
+            let mut f = hdr.to_vec();
+            f.extend_from_slice(&IPV4_MIN);
+            assert_eq!(parse_link(LinkType::NULL, &f).unwrap().kind, L3Kind::Ipv4);
+        }
+        for hdr in [[30u8, 0, 0, 0], [0, 0, 0, 24], [0, 0, 0, 28]] {
+            assert_eq!(parse_link(LinkType::LOOP, &hdr).unwrap().kind, L3Kind::Ipv6);
+        }
+        assert!(parse_link(LinkType::NULL, &[7, 0, 0, 0]).is_err());
+    }
+
+    #[test]
+    fn raw_aliases_and_unknown() {
+        for lt in [101, 12, 14, 228] {
+            assert_eq!(
+                parse_link(LinkType(lt), &IPV4_MIN).unwrap().kind,
+                L3Kind::Ipv4
+            );
+        }
+        assert_eq!(
+            parse_link(LinkType(147), &IPV4_MIN).unwrap_err(),
+            ParseError::UnknownLinkType(147)
+        );
+    }
+
+    #[test]
+    fn truncated_headers_are_errors() {
+        let f = [0u8; 13];
+        assert!(parse_link(LinkType::ETHERNET, &f).is_err());
+        assert!(parse_link(LinkType::LINUX_SLL2, &f).is_err());
+        let mut f = vec![0; 12];
+        f.extend_from_slice(&[0x81, 0x00, 0x00]);
+        assert!(parse_link(LinkType::ETHERNET, &f).is_err());
+    }
+}

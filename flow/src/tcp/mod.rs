@@ -1,0 +1,458 @@
+//! TCP per-flow state: two endpoints, Zeek's state machine and reassembly.
+
+mod reassembly;
+mod state;
+
+pub(crate) use state::{conn_state, EpState};
+
+use crate::config::FlowConfig;
+use crate::history::History;
+use crate::packet::Dir;
+use crate::parse::{tcp_flags as f, TcpSeg};
+use crate::record::{Chunk, FlowHandler, FlowMeta, Interest};
+use crate::stats::FlowStats;
+use reassembly::OooBuf;
+
+/// Zeek's `TOO_LARGE_SEQ_DELTA`: SYN/RST sequence numbers further than this from what we
+/// know are not trusted for byte counting.
+const TOO_LARGE_SEQ_DELTA: i64 = 1_048_576;
+
+/// Everything the reassembler needs from its surroundings while delivering payload.
+pub(crate) struct Ctx<'a, H: FlowHandler> {
+    pub h: &'a mut H,
+    pub meta: &'a FlowMeta,
+    pub app: &'a mut H::App,
+    pub ts: i64,
+    pub cfg: &'a FlowConfig,
+    pub stats: &'a mut FlowStats,
+    /// Out-of-order bytes buffered across the shard.
+    pub reasm_used: &'a mut usize,
+    pub hist: &'a mut History,
+    pub missed: &'a mut u64,
+}
+
+/// One direction of a TCP connection.
+///
+/// Sequence positions are kept relative to `start` (the ISN, or first seq - 1 for a
+/// mid-stream pickup, as Zeek does) and unwrapped to 64 bits, so streams over 4 GiB and
+/// sequence wrap-around count correctly.
+#[derive(Debug, Default)]
+pub(crate) struct Endpoint {
+    pub state: EpState,
+    pub flags: u8,
+    init: bool,
+    has_fin: bool,
+    bypass: bool,
+    ended: bool,
+    start: u32,
+    /// One past the highest sequence position sent (SYN and FIN included).
+    last: u64,
+    /// Highest position acknowledged by the peer.
+    ack: u64,
+    /// Next stream position to deliver (the first data byte is position 1).
+    next: u64,
+    /// Position of the FIN.
+    fin: u64,
+    /// Highest end of data seen beyond `next` while bypassed (single-hole approximation).
+    bypass_hi: u64,
+    rxmit: u32,
+    gaps: u32,
+    zero_win: u32,
+    ooo: Option<Box<OooBuf>>,
+}
+
+impl Endpoint {
+    /// Unwraps `seq` to a position near `last`.
+    fn rel(&self, seq: u32) -> u64 {
+        // Truncation intended: we compare within the 32-bit sequence space.
+        let reference = self.start.wrapping_add(self.last as u32);
+        let d = i64::from(seq.wrapping_sub(reference) as i32);
+        let last = i64::try_from(self.last).unwrap_or(i64::MAX);
+        u64::try_from(last.saturating_add(d)).unwrap_or(0)
+    }
+
+    /// Zeek's `TCP_Endpoint::Size()`: payload bytes from sequence numbers.
+    pub(crate) fn size(&self) -> u64 {
+        if !self.init {
+            return 0;
+        }
+        let mut size = self.last.max(self.ack);
+        // Position 0 is the (real or assumed) SYN.
+        size = size.saturating_sub(1);
+        if self.has_fin && size > 0 {
+            size -= 1;
+        }
+        size
+    }
+
+    fn free_ooo(&mut self, reasm_used: &mut usize, stats: &mut FlowStats) {
+        if let Some(b) = self.ooo.take() {
+            *reasm_used = reasm_used.saturating_sub(b.bytes());
+            stats.reassembly_bytes_in_use = stats
+                .reassembly_bytes_in_use
+                .saturating_sub(u64::try_from(b.bytes()).unwrap_or(0));
+            self.bypass_hi = self.bypass_hi.max(b.end());
+        }
+    }
+
+    fn emit<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>, chunk: Chunk<'_>) {
+        if self.bypass || self.ended {
+            return;
+        }
+        if let Interest::Bypass = c.h.payload(c.meta, c.app, dir, c.ts, chunk) {
+            self.bypass = true;
+            self.bypass_hi = self.bypass_hi.max(self.next);
+            self.free_ooo(c.reasm_used, c.stats);
+        }
+    }
+
+    fn gap<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>, n: u64) {
+        if n == 0 {
+            return;
+        }
+        *c.missed = c.missed.saturating_add(n);
+        c.stats.gap_bytes = c.stats.gap_bytes.saturating_add(n);
+        self.gaps = self.gaps.saturating_add(1);
+        c.hist.add_scaled(dir, b'G', self.gaps);
+        let mut left = n;
+        while left > 0 && !self.bypass {
+            let part = u32::try_from(left).unwrap_or(u32::MAX);
+            self.emit(dir, c, Chunk::Gap(part));
+            left -= u64::from(part);
+        }
+        self.next = self.next.saturating_add(n);
+    }
+
+    /// Delivers `data` placed at stream position `ds`; `len` is its stated length (the
+    /// captured `data` may be shorter when the snaplen cut the packet).
+    fn data<H: FlowHandler>(
+        &mut self,
+        dir: Dir,
+        c: &mut Ctx<'_, H>,
+        ds: u64,
+        data: &[u8],
+        len: u64,
+    ) {
+        let de = ds.saturating_add(len);
+        if self.bypass {
+            if ds <= self.next {
+                self.next = self.next.max(de);
+                if self.bypass_hi > self.next {
+                    // Assume the segment filled the one hole we know of.
+                    self.next = self.bypass_hi;
+                }
+            } else {
+                self.bypass_hi = self.bypass_hi.max(de);
+            }
+            return;
+        }
+        if de <= self.next || self.ended {
+            return;
+        }
+        if ds > self.next {
+            self.buffer(dir, c, ds, data);
+            return;
+        }
+        let skip = usize::try_from(self.next - ds).unwrap_or(usize::MAX);
+        if let Some(fresh) = data.get(skip..) {
+            if !fresh.is_empty() {
+                self.emit(dir, c, Chunk::Data(fresh));
+            }
+        }
+        let cap_end = ds.saturating_add(u64::try_from(data.len()).unwrap_or(0));
+        self.next = self.next.max(cap_end);
+        if de > self.next {
+            // Uncaptured tail of a truncated segment.
+            self.gap(dir, c, de - self.next);
+        }
+        self.drain(dir, c);
+    }
+
+    /// Buffers an out-of-order segment, giving up on the hole when a cap is hit.
+    fn buffer<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>, ds: u64, data: &[u8]) {
+        let per_dir = c.cfg.max_stream_buffer_bytes;
+        let global_left = c.cfg.max_reassembly_bytes.saturating_sub(*c.reasm_used);
+        let buf = self.ooo.get_or_insert_with(Box::default);
+        match buf.insert(ds, data, per_dir, global_left) {
+            Ok(added) => {
+                *c.reasm_used = c.reasm_used.saturating_add(added);
+                let a = u64::try_from(added).unwrap_or(0);
+                c.stats.ooo_bytes = c.stats.ooo_bytes.saturating_add(a);
+                c.stats.reassembly_bytes_in_use = c.stats.reassembly_bytes_in_use.saturating_add(a);
+            }
+            Err(()) => {
+                // Cap hit: flush what we hold (holes become gaps), then place this segment.
+                c.stats.reassembly_overflows += 1;
+                let before = *c.missed;
+                self.flush(dir, c, None);
+                if ds > self.next && !self.bypass {
+                    let n = ds - self.next;
+                    self.gap(dir, c, n);
+                }
+                c.stats.reassembly_overflow_bytes = c
+                    .stats
+                    .reassembly_overflow_bytes
+                    .saturating_add(c.missed.saturating_sub(before));
+                if ds <= self.next {
+                    let len = u64::try_from(data.len()).unwrap_or(0);
+                    self.data(dir, c, ds, data, len);
+                }
+            }
+        }
+    }
+
+    /// Delivers buffered segments that have become contiguous.
+    fn drain<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>) {
+        while let Some(buf) = self.ooo.as_mut() {
+            let Some((s, seg)) = buf.pop_first_if(self.next) else {
+                break;
+            };
+            self.release(c, seg.len());
+            let end = s.saturating_add(u64::try_from(seg.len()).unwrap_or(0));
+            if end > self.next {
+                let skip = usize::try_from(self.next.saturating_sub(s)).unwrap_or(usize::MAX);
+                if let Some(fresh) = seg.get(skip..) {
+                    self.emit(dir, c, Chunk::Data(fresh));
+                }
+                self.next = end;
+            }
+        }
+        if self.ooo.as_ref().is_some_and(|b| b.is_empty()) {
+            self.ooo = None;
+        }
+    }
+
+    fn release<H: FlowHandler>(&mut self, c: &mut Ctx<'_, H>, n: usize) {
+        *c.reasm_used = c.reasm_used.saturating_sub(n);
+        c.stats.reassembly_bytes_in_use = c
+            .stats
+            .reassembly_bytes_in_use
+            .saturating_sub(u64::try_from(n).unwrap_or(0));
+    }
+
+    /// Gives up on holes: delivers everything buffered, with gaps, up to `limit` (or all
+    /// of it when `None`).
+    fn flush<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>, limit: Option<u64>) {
+        loop {
+            let first = self.ooo.as_ref().and_then(|b| b.first_start());
+            match (first, limit) {
+                (Some(s), l) if l.is_none_or(|l| s < l) => {
+                    if s > self.next {
+                        self.gap(dir, c, s - self.next);
+                    }
+                    self.drain(dir, c);
+                    if self.bypass {
+                        return;
+                    }
+                }
+                _ => break,
+            }
+        }
+        if let Some(l) = limit {
+            if l > self.next {
+                self.gap(dir, c, l - self.next);
+                self.drain(dir, c);
+            }
+        }
+    }
+
+    /// The peer acknowledged up to `ack` (relative): data below it will not be
+    /// retransmitted, so holes below it are gaps (Zeek's "acked but not seen").
+    fn acked<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>, ack: u64) {
+        if ack <= self.ack {
+            return;
+        }
+        self.ack = ack;
+        // Stream data ends at the FIN; an ACK of the FIN covers one extra position.
+        let limit = if self.has_fin { ack.min(self.fin) } else { ack };
+        if limit <= self.next || self.ended {
+            return;
+        }
+        if self.bypass {
+            if limit > self.bypass_hi.max(self.next) {
+                let from = self.bypass_hi.max(self.next);
+                self.gap(dir, c, limit - from);
+            }
+            self.next = self.next.max(limit);
+            return;
+        }
+        self.flush(dir, c, Some(limit));
+    }
+
+    /// End of this direction: holes become gaps, buffered data is delivered, then `End`.
+    pub(crate) fn close<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>) {
+        if self.ended {
+            return;
+        }
+        if !self.bypass {
+            self.flush(dir, c, None);
+            if self.has_fin && self.fin > self.next {
+                self.gap(dir, c, self.fin - self.next);
+            }
+        }
+        self.free_ooo(c.reasm_used, c.stats);
+        if !self.bypass {
+            self.emit(dir, c, Chunk::End);
+        }
+        self.ended = true;
+    }
+
+    fn maybe_end<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>) {
+        if self.has_fin && !self.ended && self.next >= self.fin {
+            self.free_ooo(c.reasm_used, c.stats);
+            if !self.bypass {
+                self.emit(dir, c, Chunk::End);
+            }
+            self.ended = true;
+        }
+    }
+}
+
+/// Both endpoints of a TCP connection, indexed by [`Dir::idx`].
+#[derive(Debug, Default)]
+pub(crate) struct TcpConn {
+    pub ep: [Endpoint; 2],
+}
+
+impl TcpConn {
+    /// True once the connection has closed: FIN both ways, or an RST.
+    pub(crate) fn closed(&self) -> bool {
+        let [o, r] = &self.ep;
+        o.state == EpState::Reset
+            || r.state == EpState::Reset
+            || (o.state == EpState::Closed && r.state == EpState::Closed)
+    }
+
+    /// True if either side sent an RST.
+    pub(crate) fn reset(&self) -> bool {
+        self.ep.iter().any(|e| e.state == EpState::Reset)
+    }
+
+    /// Processes one segment sent in direction `dir`.
+    pub(crate) fn segment<H: FlowHandler>(
+        &mut self,
+        dir: Dir,
+        seg: &TcpSeg<'_>,
+        c: &mut Ctx<'_, H>,
+    ) {
+        let [o, r] = &mut self.ep;
+        let (e, p) = match dir {
+            Dir::Orig => (o, r),
+            Dir::Resp => (r, o),
+        };
+        e.flags |= seg.flags;
+        let syn = seg.has(f::SYN);
+        let fin = seg.has(f::FIN);
+        let rst = seg.has(f::RST);
+        let ackf = seg.has(f::ACK);
+
+        // 1. Sequence space set-up (Zeek's init_endpoint).
+        if !e.init
+            || (syn
+                && matches!(e.state, EpState::SynSent | EpState::SynAckSent)
+                && e.next <= 1
+                && seg.seq != e.start)
+        {
+            e.init = true;
+            e.start = if syn {
+                seg.seq
+            } else {
+                seg.seq.wrapping_sub(1)
+            };
+            e.last = 1;
+            e.ack = 1;
+            e.next = 1;
+        }
+        let seq_pos = e.rel(seg.seq);
+        let ds = seq_pos.saturating_add(u64::from(syn));
+        let len = u64::from(seg.len);
+        let de = ds.saturating_add(len);
+        let top = de.saturating_add(u64::from(fin));
+
+        // 2. Highest sequence seen / retransmissions (Zeek's update_last_seq).
+        let delta = i64::try_from(top)
+            .unwrap_or(i64::MAX)
+            .saturating_sub(i64::try_from(e.last).unwrap_or(i64::MAX));
+        let untrusted =
+            (syn || rst) && !(-TOO_LARGE_SEQ_DELTA..=TOO_LARGE_SEQ_DELTA).contains(&delta);
+        // Sequence numbers after our own RST are not trusted either.
+        if untrusted || e.state == EpState::Reset {
+            // Nothing to learn from this segment's sequence number.
+        } else if delta > 0 {
+            e.last = top;
+        } else if len > 0 {
+            e.rxmit = e.rxmit.saturating_add(1);
+            c.hist.add_scaled(dir, b'T', e.rxmit);
+            c.stats.retransmitted_bytes = c.stats.retransmitted_bytes.saturating_add(len);
+        }
+        if fin && !e.has_fin && e.state != EpState::Reset {
+            e.has_fin = true;
+            e.fin = de;
+        }
+
+        // 3. The peer's data acknowledged by this segment.
+        if ackf && p.init {
+            let a = p.rel(seg.ack);
+            p.acked(dir.flip(), c, a);
+            p.maybe_end(dir.flip(), c);
+        }
+
+        // 4. History letters for the flags.
+        let h = &mut *c.hist;
+        if syn && (fin || rst) {
+            h.add(dir, b'Q');
+        } else if fin && rst {
+            h.add(dir, b'I');
+        }
+        if syn {
+            h.add(dir, if ackf { b'H' } else { b'S' });
+        }
+        if seg.window == 0 && !syn && !fin && !rst {
+            e.zero_win = e.zero_win.saturating_add(1);
+            h.add_scaled(dir, b'W', e.zero_win);
+        }
+        if len > 0 {
+            h.add(dir, b'D');
+        } else if ackf && !syn && !fin && !rst {
+            h.add(dir, b'A');
+        }
+        if fin {
+            h.add(dir, b'F');
+        }
+        if rst {
+            h.add(dir, b'R');
+        }
+
+        // 5. Endpoint state machine. As observed from Zeek's baselines, an RST whose
+        // sequence number is far off, or that a closed side sends just past its FIN, leaves
+        // the state alone (`ShADadFRf` and `ShADadfFr` are SF); an RST at the FIN's own
+        // sequence number resets (`ShAdDafr` is RSTR).
+        let rst_ignored = rst
+            && (!(-TOO_LARGE_SEQ_DELTA..=TOO_LARGE_SEQ_DELTA).contains(&delta)
+                || (e.state == EpState::Closed && delta >= 0));
+        if !rst_ignored {
+            e.state = state::next_state(e.state, &mut p.state, seg.flags, len);
+        }
+
+        // 6. Payload.
+        if len > 0 {
+            e.data(dir, c, ds, seg.payload, len);
+        }
+        if rst {
+            e.close(dir, c);
+        } else {
+            e.maybe_end(dir, c);
+        }
+    }
+
+    /// Flow end: closes both directions (gaps for holes, buffered data, then `End`).
+    pub(crate) fn finish<H: FlowHandler>(&mut self, c: &mut Ctx<'_, H>) {
+        let [o, r] = &mut self.ep;
+        if o.init {
+            o.close(Dir::Orig, c);
+        }
+        if r.init {
+            r.close(Dir::Resp, c);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Raw command-line flags (clap). Every replay option also works as a config key;
+//! [`crate::config`] merges the two into one validated `Config`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// netlake: network sensor and Parquet lake for threat hunting.
+#[derive(Debug, Parser)]
+#[command(name = "netlake", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay pcap/pcapng files (plain, .gz, .zst; directories; `-` for stdin) into the lake.
+    Replay(ReplayArgs),
+    /// Run SQL over the lake (one table per dataset, plus `date` and `hour` partition columns).
+    Sql(SqlArgs),
+    /// Print the datasets and their fields.
+    Schema(SchemaArgs),
+}
+
+/// Flags of `netlake replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Capture files or directories to read, in order; `-` reads standard input.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Where records go: `parquet:DIR` (default `parquet:./lake`) or `jsonl:PATH` (`jsonl:-` for stdout). Repeatable.
+    #[arg(long = "sink", value_name = "SPEC")]
+    pub sinks: Vec<String>,
+    /// TOML config file (keys as the long flags, with `_` for `-`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads (default: number of cores).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Home networks, comma separated CIDRs (default: RFC 1918 + ULA); used for `direction`.
+    #[arg(long, value_name = "CIDRS")]
+    pub home_net: Option<String>,
+    /// MaxMind-format database (GeoLite2 City/Country and/or ASN) for GeoIP/ASN enrichment. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub geoip_db: Vec<PathBuf>,
+    /// Cap on tracked flows (all workers together); the least recently active are evicted and counted.
+    #[arg(long)]
+    pub max_flows: Option<usize>,
+    /// Sensor name written into every record (default: host name).
+    #[arg(long)]
+    pub sensor: Option<String>,
+    /// Pin the uid seed, for reproducible uids across runs.
+    #[arg(long)]
+    pub uid_seed: Option<u64>,
+    /// Rows per record batch (a batch is also cut every `--batch-ms`).
+    #[arg(long)]
+    pub batch_rows: Option<usize>,
+    /// Active timeout in seconds: long flows emit an update record this often (0 = off).
+    #[arg(long)]
+    pub active_timeout: Option<u64>,
+    /// Benchmark read floor: read and parse L2-L4 only (no flow table, no decoders, no output).
+    #[arg(long)]
+    pub floor: bool,
+    /// No progress bar, no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Output formats of `netlake sql`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SqlFormat {
+    /// An aligned text table.
+    Table,
+    /// CSV with a header line.
+    Csv,
+    /// JSON lines, one object per row.
+    Json,
+}
+
+/// Flags of `netlake sql`.
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// The SQL statement.
+    pub query: String,
+    /// Lake root directory.
+    #[arg(long, default_value = "./lake")]
+    pub lake: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: SqlFormat,
+}
+
+/// Flags of `netlake schema`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Only this dataset.
+    pub dataset: Option<String>,
+}
