@@ -1,51 +1,94 @@
-//! Zeek-style connection history letters, stored inline (no allocation per flow).
+//! Zeek-style connection history letters, packed inline (no allocation per flow).
+//!
+//! Each letter is a 5-bit code (1..=26; 0 ends the string) in one `u128` kept as two `u64`
+//! halves, so the whole history takes 16 bytes of the flow entry. Whether a letter was
+//! already logged is found by scanning the (short) string instead of keeping a bit set: the
+//! letters `add` logs once and the ones `add_scaled` repeats are disjoint, so the scan gives
+//! the same answer a bit set would.
 
 use crate::packet::Dir;
 
-/// Maximum history letters kept. Zeek's histories are rarely longer than ~20 letters
-/// (each letter is logged once per direction, repeats only at 1, 10, 100, ...); letters
-/// past the cap are dropped.
-const HIST_CAP: usize = 24;
+/// Maximum history letters kept: 25 five-bit codes fill 125 of the 128 bits. Zeek's
+/// histories are rarely longer than ~20 letters (each letter is logged once per direction,
+/// repeats only at 1, 10, 100, ...); letters past the cap are dropped.
+pub(crate) const HIST_CAP: usize = 25;
 
-/// The letters Zeek uses, in the order of their bit in `History::seen`.
+/// The letters Zeek uses; a letter's code is its index + 1 (originator) or + 14 (responder).
 const LETTERS: &[u8; 13] = b"SHADFRCGTIQW^";
 
+/// Bits per letter code.
+const CODE_BITS: u32 = 5;
+
 /// A flow's history string, upper case for the originator and lower case for the responder.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct History {
-    buf: [u8; HIST_CAP],
-    len: u8,
-    /// Bit `i` (originator) / `13 + i` (responder) set once `LETTERS[i]` was logged.
-    seen: u32,
+    /// Low and high halves of the packed codes (letter `i` at bits `5i..5i+5`).
+    packed: [u64; 2],
 }
 
-fn bit(dir: Dir, letter: u8) -> u32 {
+fn code(dir: Dir, letter: u8) -> u128 {
     let i = LETTERS.iter().position(|&l| l == letter).unwrap_or(0);
-    let i = u32::try_from(i).unwrap_or(0);
-    1 << (i + if dir == Dir::Orig { 0 } else { 13 })
+    let i = u128::try_from(i).unwrap_or(0);
+    match dir {
+        Dir::Orig => i + 1,
+        Dir::Resp => i + 14,
+    }
+}
+
+fn char_of(code: u128) -> u8 {
+    let i = usize::try_from(code).unwrap_or(0);
+    match i {
+        1..=13 => LETTERS.get(i - 1).copied().unwrap_or(b'?'),
+        14..=26 => LETTERS
+            .get(i - 14)
+            .copied()
+            .unwrap_or(b'?')
+            .to_ascii_lowercase(),
+        _ => b'?',
+    }
 }
 
 impl History {
-    fn push(&mut self, c: u8) {
-        if let Some(slot) = self.buf.get_mut(usize::from(self.len)) {
-            *slot = c;
-            self.len += 1;
+    fn bits(&self) -> u128 {
+        let [lo, hi] = self.packed;
+        u128::from(lo) | (u128::from(hi) << 64)
+    }
+
+    fn set_bits(&mut self, v: u128) {
+        // Truncation intended: splitting the u128 into its halves.
+        self.packed = [v as u64, (v >> 64) as u64];
+    }
+
+    /// Number of letters logged.
+    pub(crate) fn len(&self) -> usize {
+        // Codes are non-zero and contiguous, so the highest set bit gives the length.
+        let used = 128 - self.bits().leading_zeros();
+        usize::try_from(used.div_ceil(CODE_BITS)).unwrap_or(HIST_CAP)
+    }
+
+    fn code_at(bits: u128, i: usize) -> u128 {
+        let shift = u32::try_from(i).unwrap_or(0) * CODE_BITS;
+        bits.checked_shr(shift).unwrap_or(0) & 0x1f
+    }
+
+    fn push(&mut self, c: u128) {
+        let len = self.len();
+        if len < HIST_CAP {
+            let shift = u32::try_from(len).unwrap_or(0) * CODE_BITS;
+            self.set_bits(self.bits() | (c << shift));
         }
     }
 
-    fn letter(dir: Dir, letter: u8) -> u8 {
-        match dir {
-            Dir::Orig => letter,
-            Dir::Resp => letter.to_ascii_lowercase(),
-        }
+    fn contains(&self, c: u128) -> bool {
+        let bits = self.bits();
+        (0..self.len()).any(|i| Self::code_at(bits, i) == c)
     }
 
     /// Logs `letter` (upper-case form) for `dir` the first time it happens.
     pub(crate) fn add(&mut self, dir: Dir, letter: u8) {
-        let b = bit(dir, letter);
-        if self.seen & b == 0 {
-            self.seen |= b;
-            self.push(Self::letter(dir, letter));
+        let c = code(dir, letter);
+        if !self.contains(c) {
+            self.push(c);
         }
     }
 
@@ -57,7 +100,7 @@ impl History {
             t = t.saturating_mul(10);
         }
         if t == count {
-            self.push(Self::letter(dir, letter));
+            self.push(code(dir, letter));
         }
     }
 
@@ -69,12 +112,17 @@ impl History {
     /// True if `dir` logged `letter`.
     #[cfg(test)]
     pub(crate) fn has(&self, dir: Dir, letter: u8) -> bool {
-        self.seen & bit(dir, letter) != 0
+        self.contains(code(dir, letter))
     }
 
-    /// The letters as text.
-    pub(crate) fn as_str(&self) -> &str {
-        let b = self.buf.get(..usize::from(self.len)).unwrap_or(&[]);
+    /// The letters as text, written into `buf`.
+    pub(crate) fn render<'b>(&self, buf: &'b mut [u8; HIST_CAP]) -> &'b str {
+        let bits = self.bits();
+        let len = self.len();
+        for (i, slot) in buf.iter_mut().enumerate().take(len) {
+            *slot = char_of(Self::code_at(bits, i));
+        }
+        let b = buf.get(..len).unwrap_or(&[]);
         core::str::from_utf8(b).unwrap_or("")
     }
 }
@@ -82,6 +130,11 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text(h: &History) -> String {
+        let mut buf = [0; HIST_CAP];
+        h.render(&mut buf).to_string()
+    }
 
     #[test]
     fn letters_once_and_scaled() {
@@ -93,9 +146,21 @@ mod tests {
         for n in 1..=100 {
             h.add_scaled(Dir::Resp, b'T', n);
         }
-        assert_eq!(h.as_str(), "^Shttt");
+        assert_eq!(text(&h), "^Shttt");
         assert!(h.has(Dir::Resp, b'H'));
         assert!(!h.has(Dir::Orig, b'H'));
+    }
+
+    #[test]
+    fn every_letter_round_trips() {
+        let mut h = History::default();
+        for &l in LETTERS.iter().take(12) {
+            h.add(Dir::Orig, l);
+            h.add(Dir::Resp, l);
+        }
+        h.add(Dir::Orig, b'^');
+        assert_eq!(text(&h), "SsHhAaDdFfRrCcGgTtIiQqWw^");
+        assert_eq!(h.len(), HIST_CAP);
     }
 
     #[test]
@@ -104,6 +169,7 @@ mod tests {
         for n in 1..=u32::from(u16::MAX) {
             h.add_scaled(Dir::Orig, b'T', n % 11);
         }
-        assert!(h.as_str().len() <= HIST_CAP);
+        assert_eq!(h.len(), HIST_CAP);
+        assert_eq!(text(&h), "T".repeat(HIST_CAP));
     }
 }

@@ -7,6 +7,7 @@ pub(crate) use state::{conn_state, EpState};
 
 use crate::config::FlowConfig;
 use crate::history::History;
+use crate::table::Extra;
 use crate::packet::Dir;
 use crate::parse::{tcp_flags as f, TcpSeg};
 use crate::record::{Chunk, FlowHandler, FlowMeta, Interest};
@@ -28,40 +29,146 @@ pub(crate) struct Ctx<'a, H: FlowHandler> {
     /// Out-of-order bytes buffered across the shard.
     pub reasm_used: &'a mut usize,
     pub hist: &'a mut History,
-    pub missed: &'a mut u64,
+    /// The flow's out-of-line state, allocated on first need.
+    pub extra: &'a mut Option<Box<Extra>>,
 }
 
-/// One direction of a TCP connection.
-///
-/// Sequence positions are kept relative to `start` (the ISN, or first seq - 1 for a
-/// mid-stream pickup, as Zeek does) and unwrapped to 64 bits, so streams over 4 GiB and
-/// sequence wrap-around count correctly.
+impl<H: FlowHandler> Ctx<'_, H> {
+    /// The rarely used state of direction `dir`, allocating the flow's extras if needed.
+    fn ep_extra(&mut self, dir: Dir) -> &mut EpExtra {
+        let x = self.extra.get_or_insert_with(Box::default);
+        match dir {
+            Dir::Orig => &mut x.ep[0],
+            Dir::Resp => &mut x.ep[1],
+        }
+    }
+
+    /// The out-of-order buffer of `dir`, if one exists (never allocates).
+    fn ooo(&mut self, dir: Dir) -> Option<&mut OooBuf> {
+        self.extra
+            .as_mut()
+            .and_then(|x| x.ep.get_mut(dir.idx()))
+            .and_then(|e| e.ooo.as_deref_mut())
+    }
+
+    fn add_missed(&mut self, n: u64) {
+        let x = self.extra.get_or_insert_with(Box::default);
+        x.missed = x.missed.saturating_add(n);
+    }
+
+    fn missed(&self) -> u64 {
+        self.extra.as_ref().map_or(0, |x| x.missed)
+    }
+}
+
+/// Rarely used per-direction TCP state, kept out of line in the flow's [`Extra`]: counters
+/// that only matter after a retransmission, gap or zero window, and the out-of-order buffer.
 #[derive(Debug, Default)]
-pub(crate) struct Endpoint {
-    pub state: EpState,
-    pub flags: u8,
-    init: bool,
-    has_fin: bool,
-    bypass: bool,
-    ended: bool,
-    start: u32,
-    /// One past the highest sequence position sent (SYN and FIN included).
-    last: u64,
-    /// Highest position acknowledged by the peer.
-    ack: u64,
-    /// Next stream position to deliver (the first data byte is position 1).
-    next: u64,
-    /// Position of the FIN.
-    fin: u64,
-    /// Highest end of data seen beyond `next` while bypassed (single-hole approximation).
-    bypass_hi: u64,
+pub(crate) struct EpExtra {
     rxmit: u32,
     gaps: u32,
     zero_win: u32,
     ooo: Option<Box<OooBuf>>,
 }
 
+/// Endpoint flag bits.
+const INIT: u8 = 1;
+const HAS_FIN: u8 = 2;
+const BYPASS: u8 = 4;
+const ENDED: u8 = 8;
+
+/// One direction of a TCP connection (32 bytes).
+///
+/// Sequence positions are relative to `start` (the ISN, or first seq - 1 for a mid-stream
+/// pickup, as Zeek does) and unwrapped to 64 bits, so streams over 4 GiB and sequence
+/// wrap-around count correctly. Only `last` is stored in full; the other positions (ack,
+/// next, FIN, bypass high-water mark) are `i32` offsets from it. That covers the ±2^31
+/// window `rel` unwraps wire numbers into, so nothing that can still be compared with a
+/// sequence number is lost; a position that falls further behind is clamped to the edge of
+/// the window.
+#[derive(Debug, Default)]
+pub(crate) struct Endpoint {
+    pub state: EpState,
+    pub flags: u8,
+    bits: u8,
+    start: u32,
+    /// One past the highest sequence position sent (SYN and FIN included).
+    last: u64,
+    /// Highest position acknowledged by the peer.
+    ack_d: i32,
+    /// Next stream position to deliver (the first data byte is position 1).
+    next_d: i32,
+    /// Position of the FIN.
+    fin_d: i32,
+    /// Highest end of data seen beyond `next` while bypassed (single-hole approximation).
+    bypass_hi_d: i32,
+}
+
 impl Endpoint {
+    fn at(&self, d: i32) -> u64 {
+        if d >= 0 {
+            self.last.saturating_add(u64::from(d.unsigned_abs()))
+        } else {
+            self.last.saturating_sub(u64::from(d.unsigned_abs()))
+        }
+    }
+
+    fn delta(&self, pos: u64) -> i32 {
+        if pos >= self.last {
+            i32::try_from(pos - self.last).unwrap_or(i32::MAX)
+        } else {
+            i32::try_from(self.last - pos).map_or(i32::MIN, |x| -x)
+        }
+    }
+
+    fn ack(&self) -> u64 {
+        self.at(self.ack_d)
+    }
+    fn next(&self) -> u64 {
+        self.at(self.next_d)
+    }
+    fn fin(&self) -> u64 {
+        self.at(self.fin_d)
+    }
+    fn bypass_hi(&self) -> u64 {
+        self.at(self.bypass_hi_d)
+    }
+    fn set_ack(&mut self, v: u64) {
+        self.ack_d = self.delta(v);
+    }
+    fn set_next(&mut self, v: u64) {
+        self.next_d = self.delta(v);
+    }
+    fn set_fin(&mut self, v: u64) {
+        self.fin_d = self.delta(v);
+    }
+    fn set_bypass_hi(&mut self, v: u64) {
+        self.bypass_hi_d = self.delta(v);
+    }
+
+    /// Moves `last`, keeping the other positions where they are.
+    fn set_last(&mut self, v: u64) {
+        let (a, n, f, b) = (self.ack(), self.next(), self.fin(), self.bypass_hi());
+        self.last = v;
+        self.set_ack(a);
+        self.set_next(n);
+        self.set_fin(f);
+        self.set_bypass_hi(b);
+    }
+
+    fn flag(&self, b: u8) -> bool {
+        self.bits & b != 0
+    }
+
+    fn set_flag(&mut self, b: u8) {
+        self.bits |= b;
+    }
+
+    /// True once the first segment of this direction set up its sequence space.
+    pub(crate) fn init(&self) -> bool {
+        self.flag(INIT)
+    }
+
     /// Unwraps `seq` to a position near `last`.
     fn rel(&self, seq: u32) -> u64 {
         // Truncation intended: we compare within the 32-bit sequence space.
@@ -73,36 +180,40 @@ impl Endpoint {
 
     /// Zeek's `TCP_Endpoint::Size()`: payload bytes from sequence numbers.
     pub(crate) fn size(&self) -> u64 {
-        if !self.init {
+        if !self.init() {
             return 0;
         }
-        let mut size = self.last.max(self.ack);
+        let mut size = self.last.max(self.ack());
         // Position 0 is the (real or assumed) SYN.
         size = size.saturating_sub(1);
-        if self.has_fin && size > 0 {
+        if self.flag(HAS_FIN) && size > 0 {
             size -= 1;
         }
         size
     }
 
-    fn free_ooo(&mut self, reasm_used: &mut usize, stats: &mut FlowStats) {
-        if let Some(b) = self.ooo.take() {
-            *reasm_used = reasm_used.saturating_sub(b.bytes());
-            stats.reassembly_bytes_in_use = stats
+    fn free_ooo<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>) {
+        let Some(x) = c.extra.as_mut().and_then(|x| x.ep.get_mut(dir.idx())) else {
+            return;
+        };
+        if let Some(b) = x.ooo.take() {
+            *c.reasm_used = c.reasm_used.saturating_sub(b.bytes());
+            c.stats.reassembly_bytes_in_use = c
+                .stats
                 .reassembly_bytes_in_use
                 .saturating_sub(u64::try_from(b.bytes()).unwrap_or(0));
-            self.bypass_hi = self.bypass_hi.max(b.end());
+            self.set_bypass_hi(self.bypass_hi().max(b.end()));
         }
     }
 
     fn emit<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>, chunk: Chunk<'_>) {
-        if self.bypass || self.ended {
+        if self.flag(BYPASS) || self.flag(ENDED) {
             return;
         }
         if let Interest::Bypass = c.h.payload(c.meta, c.app, dir, c.ts, chunk) {
-            self.bypass = true;
-            self.bypass_hi = self.bypass_hi.max(self.next);
-            self.free_ooo(c.reasm_used, c.stats);
+            self.set_flag(BYPASS);
+            self.set_bypass_hi(self.bypass_hi().max(self.next()));
+            self.free_ooo(dir, c);
         }
     }
 
@@ -110,17 +221,19 @@ impl Endpoint {
         if n == 0 {
             return;
         }
-        *c.missed = c.missed.saturating_add(n);
+        c.add_missed(n);
         c.stats.gap_bytes = c.stats.gap_bytes.saturating_add(n);
-        self.gaps = self.gaps.saturating_add(1);
-        c.hist.add_scaled(dir, b'G', self.gaps);
+        let x = c.ep_extra(dir);
+        x.gaps = x.gaps.saturating_add(1);
+        let gaps = x.gaps;
+        c.hist.add_scaled(dir, b'G', gaps);
         let mut left = n;
-        while left > 0 && !self.bypass {
+        while left > 0 && !self.flag(BYPASS) {
             let part = u32::try_from(left).unwrap_or(u32::MAX);
             self.emit(dir, c, Chunk::Gap(part));
             left -= u64::from(part);
         }
-        self.next = self.next.saturating_add(n);
+        self.set_next(self.next().saturating_add(n));
     }
 
     /// Delivers `data` placed at stream position `ds`; `len` is its stated length (the
@@ -134,36 +247,37 @@ impl Endpoint {
         len: u64,
     ) {
         let de = ds.saturating_add(len);
-        if self.bypass {
-            if ds <= self.next {
-                self.next = self.next.max(de);
-                if self.bypass_hi > self.next {
+        if self.flag(BYPASS) {
+            if ds <= self.next() {
+                self.set_next(self.next().max(de));
+                if self.bypass_hi() > self.next() {
                     // Assume the segment filled the one hole we know of.
-                    self.next = self.bypass_hi;
+                    self.set_next(self.bypass_hi());
                 }
             } else {
-                self.bypass_hi = self.bypass_hi.max(de);
+                self.set_bypass_hi(self.bypass_hi().max(de));
             }
             return;
         }
-        if de <= self.next || self.ended {
+        let next = self.next();
+        if de <= next || self.flag(ENDED) {
             return;
         }
-        if ds > self.next {
+        if ds > next {
             self.buffer(dir, c, ds, data);
             return;
         }
-        let skip = usize::try_from(self.next - ds).unwrap_or(usize::MAX);
+        let skip = usize::try_from(next - ds).unwrap_or(usize::MAX);
         if let Some(fresh) = data.get(skip..) {
             if !fresh.is_empty() {
                 self.emit(dir, c, Chunk::Data(fresh));
             }
         }
         let cap_end = ds.saturating_add(u64::try_from(data.len()).unwrap_or(0));
-        self.next = self.next.max(cap_end);
-        if de > self.next {
+        self.set_next(self.next().max(cap_end));
+        if de > self.next() {
             // Uncaptured tail of a truncated segment.
-            self.gap(dir, c, de - self.next);
+            self.gap(dir, c, de - self.next());
         }
         self.drain(dir, c);
     }
@@ -172,7 +286,7 @@ impl Endpoint {
     fn buffer<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>, ds: u64, data: &[u8]) {
         let per_dir = c.cfg.max_stream_buffer_bytes;
         let global_left = c.cfg.max_reassembly_bytes.saturating_sub(*c.reasm_used);
-        let buf = self.ooo.get_or_insert_with(Box::default);
+        let buf = c.ep_extra(dir).ooo.get_or_insert_with(Box::default);
         match buf.insert(ds, data, per_dir, global_left) {
             Ok(added) => {
                 *c.reasm_used = c.reasm_used.saturating_add(added);
@@ -183,17 +297,17 @@ impl Endpoint {
             Err(()) => {
                 // Cap hit: flush what we hold (holes become gaps), then place this segment.
                 c.stats.reassembly_overflows += 1;
-                let before = *c.missed;
+                let before = c.missed();
                 self.flush(dir, c, None);
-                if ds > self.next && !self.bypass {
-                    let n = ds - self.next;
+                if ds > self.next() && !self.flag(BYPASS) {
+                    let n = ds - self.next();
                     self.gap(dir, c, n);
                 }
                 c.stats.reassembly_overflow_bytes = c
                     .stats
                     .reassembly_overflow_bytes
-                    .saturating_add(c.missed.saturating_sub(before));
-                if ds <= self.next {
+                    .saturating_add(c.missed().saturating_sub(before));
+                if ds <= self.next() {
                     let len = u64::try_from(data.len()).unwrap_or(0);
                     self.data(dir, c, ds, data, len);
                 }
@@ -203,22 +317,25 @@ impl Endpoint {
 
     /// Delivers buffered segments that have become contiguous.
     fn drain<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>) {
-        while let Some(buf) = self.ooo.as_mut() {
-            let Some((s, seg)) = buf.pop_first_if(self.next) else {
+        loop {
+            let next = self.next();
+            let Some((s, seg)) = c.ooo(dir).and_then(|b| b.pop_first_if(next)) else {
                 break;
             };
             self.release(c, seg.len());
             let end = s.saturating_add(u64::try_from(seg.len()).unwrap_or(0));
-            if end > self.next {
-                let skip = usize::try_from(self.next.saturating_sub(s)).unwrap_or(usize::MAX);
+            if end > next {
+                let skip = usize::try_from(next.saturating_sub(s)).unwrap_or(usize::MAX);
                 if let Some(fresh) = seg.get(skip..) {
                     self.emit(dir, c, Chunk::Data(fresh));
                 }
-                self.next = end;
+                self.set_next(end);
             }
         }
-        if self.ooo.as_ref().is_some_and(|b| b.is_empty()) {
-            self.ooo = None;
+        if let Some(x) = c.extra.as_mut().and_then(|x| x.ep.get_mut(dir.idx())) {
+            if x.ooo.as_ref().is_some_and(|b| b.is_empty()) {
+                x.ooo = None;
+            }
         }
     }
 
@@ -234,14 +351,14 @@ impl Endpoint {
     /// of it when `None`).
     fn flush<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>, limit: Option<u64>) {
         loop {
-            let first = self.ooo.as_ref().and_then(|b| b.first_start());
+            let first = c.ooo(dir).and_then(|b| b.first_start());
             match (first, limit) {
                 (Some(s), l) if l.is_none_or(|l| s < l) => {
-                    if s > self.next {
-                        self.gap(dir, c, s - self.next);
+                    if s > self.next() {
+                        self.gap(dir, c, s - self.next());
                     }
                     self.drain(dir, c);
-                    if self.bypass {
+                    if self.flag(BYPASS) {
                         return;
                     }
                 }
@@ -249,8 +366,8 @@ impl Endpoint {
             }
         }
         if let Some(l) = limit {
-            if l > self.next {
-                self.gap(dir, c, l - self.next);
+            if l > self.next() {
+                self.gap(dir, c, l - self.next());
                 self.drain(dir, c);
             }
         }
@@ -259,21 +376,25 @@ impl Endpoint {
     /// The peer acknowledged up to `ack` (relative): data below it will not be
     /// retransmitted, so holes below it are gaps (Zeek's "acked but not seen").
     fn acked<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>, ack: u64) {
-        if ack <= self.ack {
+        if ack <= self.ack() {
             return;
         }
-        self.ack = ack;
+        self.set_ack(ack);
         // Stream data ends at the FIN; an ACK of the FIN covers one extra position.
-        let limit = if self.has_fin { ack.min(self.fin) } else { ack };
-        if limit <= self.next || self.ended {
+        let limit = if self.flag(HAS_FIN) {
+            ack.min(self.fin())
+        } else {
+            ack
+        };
+        if limit <= self.next() || self.flag(ENDED) {
             return;
         }
-        if self.bypass {
-            if limit > self.bypass_hi.max(self.next) {
-                let from = self.bypass_hi.max(self.next);
+        if self.flag(BYPASS) {
+            let from = self.bypass_hi().max(self.next());
+            if limit > from {
                 self.gap(dir, c, limit - from);
             }
-            self.next = self.next.max(limit);
+            self.set_next(self.next().max(limit));
             return;
         }
         self.flush(dir, c, Some(limit));
@@ -281,29 +402,29 @@ impl Endpoint {
 
     /// End of this direction: holes become gaps, buffered data is delivered, then `End`.
     pub(crate) fn close<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>) {
-        if self.ended {
+        if self.flag(ENDED) {
             return;
         }
-        if !self.bypass {
+        if !self.flag(BYPASS) {
             self.flush(dir, c, None);
-            if self.has_fin && self.fin > self.next {
-                self.gap(dir, c, self.fin - self.next);
+            if self.flag(HAS_FIN) && self.fin() > self.next() {
+                self.gap(dir, c, self.fin() - self.next());
             }
         }
-        self.free_ooo(c.reasm_used, c.stats);
-        if !self.bypass {
+        self.free_ooo(dir, c);
+        if !self.flag(BYPASS) {
             self.emit(dir, c, Chunk::End);
         }
-        self.ended = true;
+        self.set_flag(ENDED);
     }
 
     fn maybe_end<H: FlowHandler>(&mut self, dir: Dir, c: &mut Ctx<'_, H>) {
-        if self.has_fin && !self.ended && self.next >= self.fin {
-            self.free_ooo(c.reasm_used, c.stats);
-            if !self.bypass {
+        if self.flag(HAS_FIN) && !self.flag(ENDED) && self.next() >= self.fin() {
+            self.free_ooo(dir, c);
+            if !self.flag(BYPASS) {
                 self.emit(dir, c, Chunk::End);
             }
-            self.ended = true;
+            self.set_flag(ENDED);
         }
     }
 }
@@ -347,21 +468,23 @@ impl TcpConn {
         let ackf = seg.has(f::ACK);
 
         // 1. Sequence space set-up (Zeek's init_endpoint).
-        if !e.init
+        if !e.init()
             || (syn
                 && matches!(e.state, EpState::SynSent | EpState::SynAckSent)
-                && e.next <= 1
+                && e.next() <= 1
                 && seg.seq != e.start)
         {
-            e.init = true;
+            e.set_flag(INIT);
             e.start = if syn {
                 seg.seq
             } else {
                 seg.seq.wrapping_sub(1)
             };
             e.last = 1;
-            e.ack = 1;
-            e.next = 1;
+            e.set_ack(1);
+            e.set_next(1);
+            e.set_fin(1);
+            e.set_bypass_hi(1);
         }
         let seq_pos = e.rel(seg.seq);
         let ds = seq_pos.saturating_add(u64::from(syn));
@@ -379,38 +502,42 @@ impl TcpConn {
         if untrusted || e.state == EpState::Reset {
             // Nothing to learn from this segment's sequence number.
         } else if delta > 0 {
-            e.last = top;
+            e.set_last(top);
         } else if len > 0 {
-            e.rxmit = e.rxmit.saturating_add(1);
-            c.hist.add_scaled(dir, b'T', e.rxmit);
+            let x = c.ep_extra(dir);
+            x.rxmit = x.rxmit.saturating_add(1);
+            let n = x.rxmit;
+            c.hist.add_scaled(dir, b'T', n);
             c.stats.retransmitted_bytes = c.stats.retransmitted_bytes.saturating_add(len);
         }
-        if fin && !e.has_fin && e.state != EpState::Reset {
-            e.has_fin = true;
-            e.fin = de;
+        if fin && !e.flag(HAS_FIN) && e.state != EpState::Reset {
+            e.set_flag(HAS_FIN);
+            e.set_fin(de);
         }
 
         // 3. The peer's data acknowledged by this segment.
-        if ackf && p.init {
+        if ackf && p.init() {
             let a = p.rel(seg.ack);
             p.acked(dir.flip(), c, a);
             p.maybe_end(dir.flip(), c);
         }
 
         // 4. History letters for the flags.
-        let h = &mut *c.hist;
         if syn && (fin || rst) {
-            h.add(dir, b'Q');
+            c.hist.add(dir, b'Q');
         } else if fin && rst {
-            h.add(dir, b'I');
+            c.hist.add(dir, b'I');
         }
         if syn {
-            h.add(dir, if ackf { b'H' } else { b'S' });
+            c.hist.add(dir, if ackf { b'H' } else { b'S' });
         }
         if seg.window == 0 && !syn && !fin && !rst {
-            e.zero_win = e.zero_win.saturating_add(1);
-            h.add_scaled(dir, b'W', e.zero_win);
+            let x = c.ep_extra(dir);
+            x.zero_win = x.zero_win.saturating_add(1);
+            let n = x.zero_win;
+            c.hist.add_scaled(dir, b'W', n);
         }
+        let h = &mut *c.hist;
         if len > 0 {
             h.add(dir, b'D');
         } else if ackf && !syn && !fin && !rst {
@@ -448,11 +575,36 @@ impl TcpConn {
     /// Flow end: closes both directions (gaps for holes, buffered data, then `End`).
     pub(crate) fn finish<H: FlowHandler>(&mut self, c: &mut Ctx<'_, H>) {
         let [o, r] = &mut self.ep;
-        if o.init {
+        if o.init() {
             o.close(Dir::Orig, c);
         }
-        if r.init {
+        if r.init() {
             r.close(Dir::Resp, c);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_is_compact() {
+        assert_eq!(core::mem::size_of::<Endpoint>(), 32);
+    }
+
+    #[test]
+    fn positions_follow_last_and_clamp_far_behind() {
+        let mut e = Endpoint::default();
+        e.last = 1;
+        e.set_next(1);
+        e.set_ack(5);
+        e.set_last(1 << 40);
+        assert_eq!(e.ack(), (1 << 40) - (1 << 31));
+        e.set_last(100);
+        e.set_next(99);
+        e.set_fin(110);
+        e.set_last(105);
+        assert_eq!((e.next(), e.fin(), e.last), (99, 110, 105));
     }
 }

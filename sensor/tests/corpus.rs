@@ -1,0 +1,183 @@
+//! Fidelity against peer tools: every vendored corpus capture is replayed by the
+//! real binary, must not crash, and its `flow` and `dns` records are compared with
+//! what Zeek (conn.log, dns.log) and Arkime (session packet/byte counters)
+//! extracted from the same capture (`testdata/corpus/expected/`, format in
+//! `EXPECTED.md`).
+//!
+//! Every disagreement fails the test unless it is in [`ALLOW`], which says why we
+//! keep it.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// Known, explained differences: (capture name prefix, peer.kind.field, why).
+const ALLOW: &[(&str, &str, &str)] = &[];
+
+/// (expected field, our field) per peer and kind.
+const ZEEK_FLOW: &[(&str, &str)] = &[
+    ("conn_state", "state"),
+    ("history", "history"),
+    ("orig_pkts", "orig_pkts"),
+    ("resp_pkts", "resp_pkts"),
+    ("orig_ip_bytes", "orig_ip_bytes"),
+    ("resp_ip_bytes", "resp_ip_bytes"),
+    ("orig_seq_bytes", "orig_bytes"),
+    ("resp_seq_bytes", "resp_bytes"),
+    ("missed_bytes", "missed_bytes"),
+    ("duration", "duration"),
+];
+const ARKIME_FLOW: &[(&str, &str)] = &[
+    ("orig_pkts", "orig_pkts"),
+    ("resp_pkts", "resp_pkts"),
+    ("orig_frame_bytes", "orig_l2_bytes"),
+    ("resp_frame_bytes", "resp_l2_bytes"),
+];
+const ZEEK_DNS: &[(&str, &str)] = &[
+    ("trans_id", "trans_id"),
+    ("query", "query"),
+    ("qclass", "qclass"),
+    ("qclass_name", "qclass_name"),
+    ("qtype", "qtype"),
+    ("qtype_name", "qtype_name"),
+    ("rcode", "rcode"),
+    ("rcode_name", "rcode_name"),
+    ("opcode", "opcode"),
+    ("opcode_name", "opcode_name"),
+    ("aa", "aa"),
+    ("tc", "tc"),
+    ("rd", "rd"),
+    ("ra", "ra"),
+    ("z", "z"),
+    ("rejected", "rejected"),
+    ("rtt", "rtt"),
+    ("answers", "answers"),
+    ("ttls", "ttls"),
+];
+
+fn five_tuple(v: &Value, ours: bool) -> (String, i64, String, i64, String) {
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let n = |k: &str| v[k].as_i64().unwrap_or(-1);
+    if ours {
+        (s("src_ip"), n("src_port"), s("dst_ip"), n("dst_port"), s("proto"))
+    } else {
+        let proto = match s("proto").as_str() {
+            "icmp" if s("orig_h").contains(':') => "icmp6".to_string(),
+            p => p.to_string(),
+        };
+        (s("orig_h"), n("orig_p"), s("resp_h"), n("resp_p"), proto)
+    }
+}
+
+/// Peer value vs ours, with only representational normalisation (floats within
+/// rounding of the peer's printed precision, TTL floats vs integers).
+fn same(field: &str, exp: &Value, ours: &Value) -> bool {
+    match (exp, ours) {
+        (Value::Number(a), Value::Number(b)) if a.is_f64() || b.is_f64() || field == "ttls" => {
+            let (a, b) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+            (a - b).abs() <= 1.5e-6 * a.abs().max(1.0)
+        }
+        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(field, x, y)),
+        (Value::Array(a), Value::Null) => a.is_empty(),
+        _ => exp == ours,
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    fields: u64,
+    agree: u64,
+    allowed: u64,
+    records: u64,
+    missing: u64,
+    failures: Vec<String>,
+}
+
+#[test]
+fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
+    let dir = common::testdata().join("corpus");
+    let mut pcaps: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    pcaps.sort();
+    assert!(pcaps.len() > 100, "vendored corpus missing");
+    let mut tally: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut crashes = Vec::new();
+    for pcap in &pcaps {
+        let name = pcap.file_name().unwrap().to_string_lossy().to_string();
+        let (out, recs) = common::replay_jsonl(&[pcap.to_str().unwrap()]);
+        match out.status.code() {
+            Some(0) | Some(1) => {}
+            other => crashes.push(format!("{name}: exit {other:?}: {}", String::from_utf8_lossy(&out.stderr))),
+        }
+        let expected = dir.join("expected").join(format!("{name}.jsonl"));
+        let Ok(text) = std::fs::read_to_string(&expected) else { continue };
+        let flows: Vec<&Value> = common::of(&recs, "flow").into_iter().filter(|r| r["final"] == true).collect();
+        let dns = common::of(&recs, "dns");
+        // Each expected listing claims each of our records at most once.
+        let mut claimed: BTreeMap<(String, String), Vec<bool>> = BTreeMap::new();
+        for line in text.lines() {
+            let exp: Value = serde_json::from_str(line).unwrap();
+            let (peer, kind) = (exp["peer"].as_str().unwrap_or(""), exp["kind"].as_str().unwrap_or(""));
+            let (fields, pool): (&[(&str, &str)], &Vec<&Value>) = match (peer, kind) {
+                ("zeek", "flow") => (ZEEK_FLOW, &flows),
+                ("arkime", "flow") => (ARKIME_FLOW, &flows),
+                ("zeek", "dns") => (ZEEK_DNS, &dns),
+                _ => continue,
+            };
+            let used = claimed.entry((peer.to_string(), kind.to_string())).or_insert_with(|| vec![false; pool.len()]);
+            let key = five_tuple(&exp, false);
+            let want_id = exp.get("trans_id").and_then(Value::as_i64);
+            let want_q = exp.get("query").and_then(Value::as_str);
+            let found = pool.iter().enumerate().position(|(i, r)| {
+                !used[i]
+                    && five_tuple(r, true) == key
+                    && (kind != "dns"
+                        || (want_id.is_none_or(|id| r["trans_id"].as_i64() == Some(id))
+                            && want_q.is_none_or(|q| r["query"].as_str() == Some(q))))
+            });
+            let t = tally.entry(format!("{peer}.{kind}")).or_default();
+            t.records += 1;
+            let Some(i) = found else {
+                t.missing += 1;
+                let n = fields.iter().filter(|(e, _)| exp.get(*e).is_some()).count() as u64;
+                t.fields += n;
+                t.failures.push(format!("{name}: no record for expected {peer} {kind} {key:?}"));
+                continue;
+            };
+            used[i] = true;
+            let ours = pool[i];
+            for (ef, of) in fields {
+                let Some(e) = exp.get(*ef) else { continue };
+                let id = format!("{peer}.{kind}.{ef}");
+                if same(ef, e, &ours[*of]) {
+                    t.fields += 1;
+                    t.agree += 1;
+                } else if ALLOW.iter().any(|(p, f, _why)| name.starts_with(p) && *f == id) {
+                    t.allowed += 1;
+                } else {
+                    t.fields += 1;
+                    t.failures.push(format!("{name}: {id} {key:?}: expected {e} ours {}", ours[*of]));
+                }
+            }
+        }
+    }
+    let mut report = String::new();
+    let (mut all, mut agree) = (0, 0);
+    for (k, t) in &tally {
+        all += t.fields;
+        agree += t.agree;
+        report.push_str(&format!(
+            "{k:<12} records {:>4} missing {:>3} fields {:>5}/{:<5} allowed {:>3}\n",
+            t.records, t.missing, t.agree, t.fields, t.allowed
+        ));
+    }
+    eprintln!("{report}agreement {agree}/{all} = {:.4}", agree as f64 / all.max(1) as f64);
+    assert!(crashes.is_empty(), "crashes:\n{}", crashes.join("\n"));
+    let failures: Vec<&String> = tally.values().flat_map(|t| t.failures.iter()).collect();
+    assert!(failures.is_empty(), "{} disagreements not in the allow-list:\n{}", failures.len(), failures.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"));
+}
