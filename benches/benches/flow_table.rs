@@ -14,8 +14,10 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use flow::{FlowConfig, FlowTracker, LinkType, Packet};
-use netlake_benches::fixtures::{dns_payload, tcp_frame, udp_frame, CountingHandler, Endpoint};
+use flow::{FlowTracker, LinkType, Packet};
+use netlake_benches::fixtures::{
+    dns_payload, tcp_frame, tracker, udp_frame, CountingHandler, Endpoint,
+};
 use netlake_benches::gen::packet::flags;
 
 /// Packet-time origin of the synthetic traffic.
@@ -114,7 +116,7 @@ impl Workload {
 
     /// Replays the workload through a new tracker, one microsecond per packet.
     fn run(&self) -> (FlowTracker<()>, CountingHandler) {
-        let mut t: FlowTracker<()> = FlowTracker::new(FlowConfig::default(), 0, 1);
+        let mut t = tracker();
         let mut h = CountingHandler::default();
         for (i, &k) in self.order.iter().enumerate() {
             let data = black_box(self.frames[k as usize].as_slice());

@@ -4,6 +4,8 @@
 //!
 //! - `dispatch_hash`: [`flow::dispatch_hash`], what the dispatcher reads per frame (link
 //!   header, IP addresses, VLAN) to pick a worker.
+//! - `parse_headers`: [`flow::parse_headers`], the tracker's link → IP → transport parse on
+//!   its own (no defragmentation, flow lookup or reassembly): the read floor.
 //! - `tracker_process`: [`flow::FlowTracker::process`] with a counting handler: link, IP
 //!   (with defragmentation), TCP/UDP, flow lookup/insert and TCP reassembly; a fresh tracker
 //!   per iteration, so every flow of the mix is created once per iteration.
@@ -13,8 +15,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use flow::{FlowConfig, FlowTracker, Packet};
-use netlake_benches::fixtures::{real_frames, CountingHandler, Frame};
+use flow::{FlowTracker, Packet};
+use netlake_benches::fixtures::{real_frames, tracker, CountingHandler, Frame};
 
 /// The real frames, re-timed one microsecond apart from a fixed start so that the tracker
 /// neither expires flows between captures nor sees time go backwards.
@@ -33,10 +35,21 @@ fn hash_all(frames: &[Frame]) -> u64 {
     })
 }
 
+/// Parses every frame's headers; returns a sum over the summaries (ports and payload
+/// lengths of the frames that parse, plus one per frame that does not).
+fn parse_all(frames: &[Frame]) -> u64 {
+    frames.iter().fold(0u64, |acc, f| {
+        acc.wrapping_add(match flow::parse_headers(f.link, black_box(&f.data)) {
+            Ok(s) => u64::from(s.src_port ^ s.dst_port) + u64::from(s.payload_len),
+            Err(_) => 1,
+        })
+    })
+}
+
 /// Runs all frames through a new tracker; returns it (and the handler) so that dropping the
 /// flow table happens outside the timed section.
 fn track_all(frames: &[Frame]) -> (FlowTracker<()>, CountingHandler) {
-    let mut t: FlowTracker<()> = FlowTracker::new(FlowConfig::default(), 0, 1);
+    let mut t = tracker();
     let mut h = CountingHandler::default();
     for f in frames {
         let pkt = Packet {
@@ -54,10 +67,14 @@ fn packet_parse(c: &mut Criterion) {
     let bytes: u64 = frames.iter().map(|f| f.data.len() as u64).sum();
     let count = frames.len() as u64;
     {
+        let unparsed = frames
+            .iter()
+            .filter(|f| flow::parse_headers(f.link, &f.data).is_err())
+            .count();
         let (t, h) = track_all(&frames);
         eprintln!(
             "packet_parse: {count} frames, {bytes} captured bytes, {} flows, {} non-IP, \
-             {} payload bytes delivered, {} weirds",
+             {} payload bytes delivered, {} weirds; parse_headers: {unparsed} errors",
             t.len(),
             t.stats().non_ip,
             h.data_bytes,
@@ -73,6 +90,9 @@ fn packet_parse(c: &mut Criterion) {
         g.throughput(tp);
         g.bench_function(format!("dispatch_hash/{unit}"), |b| {
             b.iter(|| hash_all(&frames))
+        });
+        g.bench_function(format!("parse_headers/{unit}"), |b| {
+            b.iter(|| parse_all(&frames))
         });
         g.bench_function(format!("tracker_process/{unit}"), |b| {
             b.iter_batched(|| (), |()| track_all(&frames), BatchSize::PerIteration)

@@ -14,8 +14,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use flow::{FlowConfig, FlowTracker, LinkType, Packet};
-use netlake_benches::fixtures::{tcp_frame, CountingHandler, Endpoint};
+use flow::{FlowTracker, LinkType, Packet};
+use netlake_benches::fixtures::{tcp_frame, tracker, CountingHandler, Endpoint};
 use netlake_benches::gen::packet::flags;
 use netlake_benches::gen::rng::Rng;
 
@@ -108,7 +108,7 @@ fn connection(reordered: bool) -> Vec<Vec<u8>> {
 
 /// Feeds the frames to a new tracker, one microsecond apart.
 fn run(frames: &[Vec<u8>]) -> (FlowTracker<()>, CountingHandler) {
-    let mut t: FlowTracker<()> = FlowTracker::new(FlowConfig::default(), 0, 1);
+    let mut t = tracker();
     let mut h = CountingHandler::default();
     for (i, f) in frames.iter().enumerate() {
         let data = black_box(f.as_slice());

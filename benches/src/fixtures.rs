@@ -6,14 +6,18 @@
 //!   `testdata/decoders/dns/`.
 //! - [`udp_frame`] / [`tcp_frame`]: synthetic Ethernet/IPv4 frames with correct lengths and
 //!   checksums, for flow-table and reassembly workloads.
-//! - [`CountingHandler`]: a [`FlowHandler`] that only counts what it is given.
+//! - [`tracker`] and [`CountingHandler`]: a default flow-table shard and a [`FlowHandler`]
+//!   that only counts what it is given.
 //!
 //! Everything here runs before the timed loops, so it favours clarity over speed and panics
 //! (with the offending path) when the test data is missing or unreadable.
 
 use std::path::{Path, PathBuf};
 
-use flow::{Chunk, Dir, FlowHandler, FlowMeta, FlowRecord, Interest, LinkType, Packet};
+use flow::{
+    Chunk, Dir, FlowConfig, FlowHandler, FlowMeta, FlowRecord, FlowTracker, Interest, LinkType,
+    Packet,
+};
 
 use crate::gen::packet::{fix_checksums, set_lengths, Layout, ETH_LEN, PROTO_TCP, PROTO_UDP};
 
@@ -219,6 +223,11 @@ pub fn tcp_frame(
     f.extend_from_slice(&[5 << 4, flags, 0xff, 0xff, 0, 0, 0, 0]);
     f.extend_from_slice(payload);
     finish_frame(f)
+}
+
+/// An empty flow-table shard with the default configuration, as the benchmarks use it.
+pub fn tracker() -> FlowTracker<()> {
+    FlowTracker::new(FlowConfig::default(), 0)
 }
 
 /// A [`FlowHandler`] with no per-flow state that counts what the tracker delivers.

@@ -15,6 +15,11 @@ pub struct FlowConfig {
     /// packet, so late ACKs and retransmissions are still counted (Zeek `tcp_close_delay`).
     pub tcp_close_linger_ms: u64,
     /// A long flow emits a non-final update record every interval (0 = off; default 1 h).
+    ///
+    /// Interval boundaries are `start + k × interval` of the flow's own clock; the first
+    /// packet of the flow at or past a boundary emits the update (with the counters before
+    /// that packet), so the records do not depend on other traffic. A flow silent across a
+    /// boundary emits no update for it: its final record comes at the idle timeout.
     pub active_timeout_ms: u64,
     /// Maximum number of tracked flows; over the cap the least recently active flow is
     /// evicted (record with `end_reason = evicted`, counted in `flows_evicted`).

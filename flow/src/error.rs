@@ -24,6 +24,11 @@ pub enum ParseError {
     /// A TCP header's data offset is smaller than 20 bytes.
     #[error("bad TCP header")]
     BadTcpHeader,
+    /// The frame's network layer is not IPv4/IPv6 (the EtherType, or 0 if unknown). Only
+    /// [`parse_headers`](crate::parse_headers) returns it; the tracker counts such frames in
+    /// `non_ip` without a `weird`.
+    #[error("not IP (ethertype {0:#06x})")]
+    NotIp(u16),
 }
 
 impl ParseError {
@@ -36,6 +41,7 @@ impl ParseError {
             ParseError::UnknownAddressFamily(_) => "unknown_address_family",
             ParseError::TooDeep => "too_many_encapsulations",
             ParseError::BadTcpHeader => "bad_tcp_header",
+            ParseError::NotIp(_) => "non_ip",
         }
     }
 }

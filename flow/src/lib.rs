@@ -4,7 +4,9 @@
 //! 802.1Q/QinQ/MPLS, Linux cooked v1/v2, raw IP, BSD loopback), reassembles IPv4 and IPv6
 //! fragments, keys every packet by its symmetric 5-tuple (+ outer VLAN), keeps per-flow
 //! counters, Zeek-style `conn_state` and `history`, reassembles TCP streams per direction and
-//! hands in-order payload to a caller-supplied [`FlowHandler`]. When a flow ends (FIN/RST plus
+//! hands in-order payload to a caller-supplied [`FlowHandler`]. Tunnels (GRE, ERSPAN I–III,
+//! VXLAN, VXLAN-GPE, IP-in-IP) are decapsulated: the outer flow is tracked as usual and the
+//! inner packet as a packet of its own, whose flow names the outer one in `tunnel_parents`. When a flow ends (FIN/RST plus
 //! a linger delay, idle timeout, eviction or end of input) the handler receives its
 //! [`FlowRecord`]; long flows also produce periodic update records.
 //!
@@ -16,6 +18,7 @@
 //!   anomalies (`weird`).
 //! - [`dispatch_hash`]: the cheap symmetric hash a dispatcher uses to pick the worker.
 //! - [`community_id`]: the Community ID v1 string of a [`FlowKey`].
+//! - [`parse_headers`]: the same link/IP/transport parse alone (the benchmark read floor).
 //!
 //! # Example
 //! ```
@@ -38,7 +41,7 @@
 //!     0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
 //!     0x04, 0xd2, 0, 53, 0, 12, 0, 0, 1, 2, 3, 4,
 //! ];
-//! let mut tracker: FlowTracker<()> = FlowTracker::new(FlowConfig::default(), 0, 1);
+//! let mut tracker: FlowTracker<()> = FlowTracker::new(FlowConfig::default(), 0);
 //! let mut h = Counter::default();
 //! tracker.process(LinkType::RAW, Packet { ts_us: 1, wire_len: 32, data: &frame }, &mut h);
 //! tracker.finish(&mut h);
@@ -55,6 +58,7 @@ mod community_id;
 mod config;
 mod defrag;
 mod error;
+mod headers;
 mod history;
 mod key;
 mod link;
@@ -66,10 +70,12 @@ mod stats;
 mod table;
 mod tcp;
 mod tracker;
+mod tunnel;
 
 pub use community_id::{community_id, community_id_with_seed};
 pub use config::FlowConfig;
 pub use error::{ParseError, Result};
+pub use headers::{parse_headers, HeaderSummary};
 pub use key::{dispatch_hash, FlowKey};
 pub use packet::{Dir, LinkType, Packet};
 pub use record::{Chunk, EndReason, FlowHandler, FlowMeta, FlowRecord, Interest};

@@ -120,6 +120,12 @@ impl Lru {
         }
     }
 
+    /// The class `idx` is linked in, if any.
+    pub(crate) fn class_of(&self, idx: u32) -> Option<Class> {
+        let l = self.links.get(usize::try_from(idx).ok()?)?;
+        Class::ALL.get(usize::from(l.class)).copied()
+    }
+
     /// The least recently touched index of `class`.
     pub(crate) fn front(&self, class: Class) -> Option<u32> {
         self.head.get(class as usize).copied().filter(|&h| h != NIL)

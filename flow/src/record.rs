@@ -115,7 +115,9 @@ pub struct FlowRecord<'a> {
     pub is_final: bool,
     /// Why this record was written.
     pub end_reason: EndReason,
-    /// Ids of the outer flows this flow was decapsulated from (GRE, VXLAN).
+    /// Id of the outer flow this flow was decapsulated from (GRE, ERSPAN, VXLAN,
+    /// VXLAN-GPE, IP-in-IP): the innermost tunnel, as Zeek's conn.log `tunnel_parents`.
+    /// Empty for flows seen outside any tunnel.
     pub tunnel_parents: &'a [u64],
 }
 

@@ -49,6 +49,9 @@ pub struct FlowStats {
     pub ooo_bytes: u64,
     /// Out-of-order bytes currently buffered across the shard.
     pub reassembly_bytes_in_use: u64,
-    /// Tunnel encapsulations (GRE, VXLAN) decapsulated.
+    /// Tunnel encapsulations (GRE, ERSPAN, VXLAN, VXLAN-GPE, IP-in-IP) decapsulated.
     pub tunnels: u64,
+    /// Tunnels not decapsulated because the packet was already nested `MAX_TUNNEL_DEPTH`
+    /// (3) tunnels deep (reported as `weird` `tunnel_too_deep`).
+    pub tunnels_too_deep: u64,
 }

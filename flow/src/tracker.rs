@@ -1,13 +1,11 @@
 //! [`FlowTracker`]: one shard of the flow table and the per-packet pipeline.
 
-use core::cmp::Reverse;
 use core::net::IpAddr;
-use std::collections::BinaryHeap;
 
 use crate::config::FlowConfig;
 use crate::defrag::{Defrag, DefragKey, FragOutcome, Fragment};
 use crate::error::ParseError;
-use crate::history::History;
+use crate::history::{History, HIST_CAP};
 use crate::key::{icmp_counterpart, FlowKey};
 use crate::link::{parse_link, L3Kind};
 use crate::lru::Class;
@@ -15,11 +13,20 @@ use crate::packet::{Dir, LinkType, Packet};
 use crate::parse::{parse_ip, parse_l4, proto, tcp_flags, walk_ipv6_exts, TcpSeg, L4};
 use crate::record::{Chunk, EndReason, FlowHandler, FlowMeta, FlowRecord, Interest};
 use crate::stats::FlowStats;
-use crate::table::{DirCtr, Entry, Table};
+use crate::table::{Entry, L4State, Table};
 use crate::tcp::{conn_state, Ctx, TcpConn};
+use crate::tunnel::{
+    parse_gre, parse_vxlan, Inner, IPPROTO_GRE, IPPROTO_IPIP, IPPROTO_IPV6, VXLAN_GPE_PORT,
+    VXLAN_PORT,
+};
 
 /// Expiry runs at most once per this much packet time.
 const EXPIRE_INTERVAL_US: i64 = 1_000_000;
+
+/// Tunnels decapsulated inside one frame at most. Real traffic nests two (ERSPAN carrying
+/// VXLAN, IP-in-IP carrying PPTP); deeper nesting is counted in `tunnels_too_deep` and the
+/// innermost payload stays with its outer flow.
+const MAX_TUNNEL_DEPTH: u8 = 3;
 
 /// Per-packet facts carried from the link layer down to the flow.
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +38,8 @@ pub(crate) struct PktInfo {
     pub dst_mac: Option<[u8; 6]>,
     pub vlan: Option<u16>,
     pub tunnel_parent: Option<u64>,
+    /// Tunnels decapsulated to reach this packet.
+    pub depth: u8,
 }
 
 /// One shard of the flow table (one per worker thread).
@@ -45,13 +54,10 @@ pub struct FlowTracker<A> {
     table: Table<A>,
     defrag: Defrag,
     stats: FlowStats,
-    next_id: u64,
-    id_stride: u64,
+    id_seed: u64,
     clock_us: i64,
     next_check_us: i64,
     reasm_used: usize,
-    /// Active-timeout deadlines: (deadline, flow id, slot). Stale items are skipped.
-    updates: BinaryHeap<Reverse<(i64, u64, u32)>>,
 }
 
 fn ms_to_us(ms: u64) -> i64 {
@@ -71,20 +77,20 @@ fn is_broadcast_or_multicast(ip: &IpAddr) -> bool {
 }
 
 impl<A: Default> FlowTracker<A> {
-    /// Creates a shard. Flow ids are `id_base`, `id_base + id_stride`, ... so that worker
-    /// `i` of `n` (base `i`, stride `n`) never collides with another worker.
-    pub fn new(cfg: FlowConfig, id_base: u64, id_stride: u64) -> Self {
+    /// Creates a shard. A flow's id is a 64-bit hash of `id_seed`, its oriented key and
+    /// its start time: derived from the flow itself, so the same capture gives the same
+    /// ids however the flows are spread over shards, and a tunnelled flow can name its
+    /// parent by id.
+    pub fn new(cfg: FlowConfig, id_seed: u64) -> Self {
         FlowTracker {
             cfg,
             table: Table::default(),
             defrag: Defrag::default(),
             stats: FlowStats::default(),
-            next_id: id_base,
-            id_stride: id_stride.max(1),
+            id_seed,
             clock_us: i64::MIN,
             next_check_us: i64::MIN,
             reasm_used: 0,
-            updates: BinaryHeap::new(),
         }
     }
 
@@ -104,8 +110,10 @@ impl<A: Default> FlowTracker<A> {
     }
 
     /// Bytes of one table entry including `A` (slab slot plus hash-index entry), for the
-    /// "bytes per tracked flow" figure. Out-of-order buffers are extra and allocated only
-    /// when reordering happens.
+    /// "bytes per tracked flow" figure: 248 with a zero-sized `A`, 256 with an 8-byte one.
+    /// Not included: the 12-byte LRU link of the slot, and the out-of-line extras a flow
+    /// allocates only when needed (tunnel parent, TCP gaps, retransmissions, out-of-order
+    /// buffers).
     pub fn entry_size() -> usize {
         Table::<A>::entry_size()
     }
@@ -114,8 +122,15 @@ impl<A: Default> FlowTracker<A> {
     /// its flow, reassembles TCP and calls the handler.
     ///
     /// Also advances the shard's clock: at most once per second of packet time, idle flows
-    /// expire and long flows emit active-timeout updates (work proportional to what
-    /// expires). Malformed frames are counted and reported as `weird`, never fatal.
+    /// expire (work proportional to what expires). Malformed frames are counted and reported
+    /// as `weird`, never fatal.
+    ///
+    /// A flow's records depend only on its own packets, not on the shard's other traffic: a
+    /// packet for a flow that has been idle past its timeout ends that flow (`idle`) and
+    /// starts a new one even if the periodic sweep has not run yet, and active-timeout
+    /// updates are triggered by the flow's own packets (see
+    /// [`FlowConfig::active_timeout_ms`]). Only the table and buffer caps (`max_flows`,
+    /// `max_reassembly_bytes`, `max_frag_bytes`) are shared by the shard's flows.
     pub fn process<H: FlowHandler<App = A>>(&mut self, link: LinkType, pkt: Packet<'_>, h: &mut H) {
         self.stats.packets += 1;
         self.stats.bytes = self.stats.bytes.saturating_add(u64::from(pkt.wire_len));
@@ -139,6 +154,7 @@ impl<A: Default> FlowTracker<A> {
             dst_mac: l2.dst_mac,
             vlan: l2.vlan,
             tunnel_parent: None,
+            depth: 0,
         };
         self.ip_layer(l2.kind, l2.data, info, h);
     }
@@ -161,7 +177,6 @@ impl<A: Default> FlowTracker<A> {
             self.finalize(idx, EndReason::Shutdown, h);
         }
         self.defrag.clear(&mut self.stats);
-        self.updates.clear();
     }
 
     fn parse_failed<H: FlowHandler<App = A>>(&mut self, e: ParseError, ts: i64, h: &mut H) {
@@ -222,24 +237,6 @@ impl<A: Default> FlowTracker<A> {
                     self.stats.flows_idle += 1;
                 }
                 self.finalize(idx, EndReason::Idle, h);
-            }
-        }
-        let interval = ms_to_us(self.cfg.active_timeout_ms);
-        while let Some(&Reverse((deadline, id, idx))) = self.updates.peek() {
-            if deadline > now {
-                break;
-            }
-            self.updates.pop();
-            let valid = self
-                .table
-                .get(idx)
-                .is_some_and(|e| e.meta.id == id && e.next_update_us == deadline);
-            if valid && interval > 0 {
-                self.emit_record(idx, EndReason::ActiveTimeout, false, h);
-                if let Some(e) = self.table.get_mut(idx) {
-                    e.next_update_us = deadline.saturating_add(interval);
-                    self.updates.push(Reverse((e.next_update_us, id, idx)));
-                }
             }
         }
         self.defrag.expire(now, &self.cfg, &mut self.stats);
@@ -363,7 +360,15 @@ impl<A: Default> FlowTracker<A> {
                 let flip = (likely_server(sport) && !likely_server(dport)
                     || matches!((sport, dport), (67, 68) | (547, 546)))
                     && !is_broadcast_or_multicast(&dst);
-                self.datagram(key, flip, Class::Udp, payload, u64::from(len), info, h);
+                let id = self.datagram(key, flip, Class::Udp, payload, u64::from(len), info, h);
+                let gpe = match (sport, dport) {
+                    (_, VXLAN_PORT) => false,
+                    (_, VXLAN_GPE_PORT) => true,
+                    (VXLAN_PORT, _) => false,
+                    (VXLAN_GPE_PORT, _) => true,
+                    _ => return,
+                };
+                self.decap(parse_vxlan(payload, gpe), id, info, h);
             }
             L4::Icmp {
                 v6,
@@ -389,28 +394,99 @@ impl<A: Default> FlowTracker<A> {
                 sport,
                 dport,
                 payload,
-            } => self.datagram(
-                mk(sport, dport),
-                false,
-                Class::Other,
-                payload,
-                payload.len() as u64,
-                info,
-                h,
-            ),
-            L4::Other { payload } => self.datagram(
-                mk(0, 0),
-                false,
-                Class::Other,
-                payload,
-                payload.len() as u64,
-                info,
-                h,
-            ),
+            } => {
+                self.datagram(
+                    mk(sport, dport),
+                    false,
+                    Class::Other,
+                    payload,
+                    payload.len() as u64,
+                    info,
+                    h,
+                );
+            }
+            L4::Other { payload } => {
+                let id = self.datagram(
+                    mk(0, 0),
+                    false,
+                    Class::Other,
+                    payload,
+                    payload.len() as u64,
+                    info,
+                    h,
+                );
+                let inner = match ipproto {
+                    IPPROTO_GRE => parse_gre(payload),
+                    IPPROTO_IPIP => Ok(Some(Inner::Ip(L3Kind::Ipv4, payload))),
+                    IPPROTO_IPV6 => Ok(Some(Inner::Ip(L3Kind::Ipv6, payload))),
+                    _ => return,
+                };
+                self.decap(inner, id, info, h);
+            }
         }
     }
 
+    /// Processes the packet a tunnel carried as a packet of its own, whose flow gets the
+    /// outer flow `parent` as its tunnel parent.
+    fn decap<H: FlowHandler<App = A>>(
+        &mut self,
+        inner: crate::error::Result<Option<Inner<'_>>>,
+        parent: u64,
+        outer: PktInfo,
+        h: &mut H,
+    ) {
+        let inner = match inner {
+            Ok(Some(i)) => i,
+            Ok(None) => return,
+            Err(e) => {
+                self.parse_failed(e, outer.ts, h);
+                return;
+            }
+        };
+        if outer.depth >= MAX_TUNNEL_DEPTH {
+            self.stats.tunnels_too_deep += 1;
+            h.weird(None, outer.ts, "tunnel_too_deep", "");
+            return;
+        }
+        self.stats.tunnels += 1;
+        let mut info = PktInfo {
+            ts: outer.ts,
+            l2_len: 0,
+            ip_len: 0,
+            src_mac: None,
+            dst_mac: None,
+            vlan: None,
+            tunnel_parent: Some(parent),
+            depth: outer.depth.saturating_add(1),
+        };
+        let (kind, data, frame_len) = match inner {
+            Inner::Ip(kind, d) => (kind, d, d.len()),
+            Inner::Ethernet(frame) => match parse_link(LinkType::ETHERNET, frame) {
+                Ok(l2) => {
+                    info.src_mac = l2.src_mac;
+                    info.dst_mac = l2.dst_mac;
+                    info.vlan = l2.vlan;
+                    (l2.kind, l2.data, frame.len())
+                }
+                Err(e) => {
+                    self.parse_failed(e, outer.ts, h);
+                    return;
+                }
+            },
+        };
+        if let L3Kind::Other(_) = kind {
+            self.stats.non_ip += 1;
+            return;
+        }
+        info.l2_len = u64::try_from(frame_len).unwrap_or(u64::MAX);
+        self.ip_layer(kind, data, info, h);
+    }
+
     /// Finds the flow of `key` (as sent) or creates it; returns its slot and the direction.
+    ///
+    /// An existing flow idle past its timeout at this packet's time is ended first, and a
+    /// flow whose active-timeout boundary this packet crosses emits its update record, so
+    /// both happen at the same point of the flow's own packets whichever shard it is on.
     fn lookup<H: FlowHandler<App = A>>(
         &mut self,
         key: FlowKey,
@@ -420,8 +496,8 @@ impl<A: Default> FlowTracker<A> {
         h: &mut H,
     ) -> (u32, Dir) {
         if let Some(idx) = self.table.find(&key) {
-            if let Some(e) = self.table.get(idx) {
-                return (idx, e.dir_of(key.src_ip, key.src_port));
+            if let Some(found) = self.existing(idx, &key, info.ts, h) {
+                return found;
             }
         }
         while self.table.len() >= self.cfg.max_flows.max(1) {
@@ -434,43 +510,71 @@ impl<A: Default> FlowTracker<A> {
         } else {
             (key, info.src_mac, info.dst_mac)
         };
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(self.id_stride);
+        let id = flow_id(self.id_seed, &okey, info.ts);
         let mut hist = History::default();
         if flip && mark_flip {
             hist.flipped();
         }
-        let interval = ms_to_us(self.cfg.active_timeout_ms);
-        let next_update_us = if interval > 0 {
-            info.ts.saturating_add(interval)
+        let l4 = if key.proto == proto::TCP {
+            L4State::Tcp(TcpConn::default())
         } else {
-            0
+            L4State::Dgram {
+                bytes: [0; 2],
+                done: [false; 2],
+            }
         };
-        let e = Entry {
-            meta: FlowMeta {
-                id,
-                key: okey,
-                start_ts_us: info.ts,
-                src_mac,
-                dst_mac,
-            },
-            last_ts: info.ts,
-            next_update_us,
-            ctr: [DirCtr::default(); 2],
-            tcp: TcpConn::default(),
-            hist,
-            missed: 0,
-            tunnel_parent: info.tunnel_parent,
-            update_seq: 0,
-            done: [false; 2],
-            app: A::default(),
+        let meta = FlowMeta {
+            id,
+            key: okey,
+            start_ts_us: info.ts,
+            src_mac,
+            dst_mac,
         };
+        let mut e = Entry::new(meta, l4, hist, A::default());
+        if let Some(p) = info.tunnel_parent {
+            e.extra_mut().tunnel_parent = Some(p);
+        }
         self.stats.flows_created += 1;
         let idx = self.table.insert(e);
-        if interval > 0 {
-            self.updates.push(Reverse((next_update_us, id, idx)));
-        }
         (idx, if flip { Dir::Resp } else { Dir::Orig })
+    }
+
+    /// A packet at `ts` for the existing flow in `idx`: ends the flow if it idled out (then
+    /// returns `None`), else emits a due active-timeout update and returns slot and direction.
+    fn existing<H: FlowHandler<App = A>>(
+        &mut self,
+        idx: u32,
+        key: &FlowKey,
+        ts: i64,
+        h: &mut H,
+    ) -> Option<(u32, Dir)> {
+        let class = self.table.lru.class_of(idx);
+        let e = self.table.get(idx)?;
+        let (last, start, dir) = (
+            e.last_ts,
+            e.meta.start_ts_us,
+            e.dir_of(key.src_ip, key.src_port),
+        );
+        if let Some(class) = class {
+            if last.saturating_add(self.timeout_us(class)) <= ts {
+                // The same test the sweep makes, so the flow ends at the same packet either way.
+                if class == Class::Closing {
+                    self.stats.flows_closed += 1;
+                } else {
+                    self.stats.flows_idle += 1;
+                }
+                self.finalize(idx, EndReason::Idle, h);
+                return None;
+            }
+        }
+        let interval = ms_to_us(self.cfg.active_timeout_ms);
+        if interval > 0 && ts > last {
+            let period = |t: i64| t.saturating_sub(start).div_euclid(interval);
+            if period(ts) > period(last) {
+                self.emit_record(idx, EndReason::ActiveTimeout, false, h);
+            }
+        }
+        Some((idx, dir))
     }
 
     /// Counts a packet on its flow and moves the flow to the tail of its LRU list.
@@ -496,28 +600,34 @@ impl<A: Default> FlowTracker<A> {
         payload_len: u64,
         info: PktInfo,
         h: &mut H,
-    ) {
+    ) -> u64 {
         let (idx, dir) = self.lookup(key, flip, class == Class::Udp, &info, h);
         self.account(idx, dir, &info, class);
         let Some(e) = self.table.get_mut(idx) else {
-            return;
+            return 0;
         };
-        if let Some(c) = e.ctr.get_mut(dir.idx()) {
-            c.bytes = c.bytes.saturating_add(payload_len);
-        }
+        let id = e.meta.id;
         if class == Class::Udp {
             e.hist.add(dir, b'D');
         }
-        let done = e.done.get(dir.idx()).copied().unwrap_or(true);
-        if !done && !payload.is_empty() {
+        // A TCP key never reaches here: `parse_l4` sends every TCP segment to `tcp_packet`.
+        let L4State::Dgram { bytes, done } = &mut e.l4 else {
+            return id;
+        };
+        if let Some(b) = bytes.get_mut(dir.idx()) {
+            *b = b.saturating_add(payload_len);
+        }
+        let Some(d) = done.get_mut(dir.idx()) else {
+            return id;
+        };
+        if !*d && !payload.is_empty() {
             if let Interest::Bypass =
                 h.payload(&e.meta, &mut e.app, dir, info.ts, Chunk::Data(payload))
             {
-                if let Some(d) = e.done.get_mut(dir.idx()) {
-                    *d = true;
-                }
+                *d = true;
             }
         }
+        id
     }
 
     fn tcp_packet<H: FlowHandler<App = A>>(
@@ -532,7 +642,11 @@ impl<A: Default> FlowTracker<A> {
         // Port reuse: a fresh SYN on a closed connection starts a new one (Zeek's IsReuse).
         if syn && !ack {
             if let Some(idx) = self.table.find(&key) {
-                if self.table.get(idx).is_some_and(|e| e.tcp.closed()) {
+                let closed = self
+                    .table
+                    .get(idx)
+                    .is_some_and(|e| matches!(&e.l4, L4State::Tcp(t) if t.closed()));
+                if closed {
                     self.stats.flows_closed += 1;
                     self.finalize(idx, EndReason::Idle, h);
                 }
@@ -550,11 +664,14 @@ impl<A: Default> FlowTracker<A> {
         let Entry {
             meta,
             app,
-            tcp,
+            l4: L4State::Tcp(tcp),
             hist,
-            missed,
+            extra,
             ..
-        } = e;
+        } = e
+        else {
+            return;
+        };
         let mut c = Ctx {
             h,
             meta,
@@ -564,7 +681,7 @@ impl<A: Default> FlowTracker<A> {
             stats: &mut self.stats,
             reasm_used: &mut self.reasm_used,
             hist,
-            missed,
+            extra,
         };
         tcp.segment(dir, seg, &mut c);
         let class = if tcp.closed() {
@@ -603,37 +720,44 @@ impl<A: Default> FlowTracker<A> {
             meta,
             last_ts,
             ctr,
-            tcp,
+            l4,
             hist,
-            missed,
-            tunnel_parent,
+            extra,
             update_seq,
             app,
             ..
         } = e;
-        let is_tcp = meta.key.proto == proto::TCP;
-        let [o, r] = &tcp.ep;
-        let (ob, rb) = if is_tcp {
-            (o.size(), r.size())
-        } else {
-            (ctr[0].bytes, ctr[1].bytes)
+        let mut hbuf = [0u8; HIST_CAP];
+        let history = hist.render(&mut hbuf);
+        let (missed, tunnel_parents) = match extra.as_deref() {
+            Some(x) => (x.missed, x.tunnel_parent.as_slice()),
+            None => (0, &[][..]),
         };
-        let state = if is_tcp {
-            conn_state(o.state, r.state, ob, rb, hist)
-        } else if meta.key.proto == proto::UDP {
-            match (ctr[0].pkts > 0, ctr[1].pkts > 0) {
-                (true, true) => "SF",
-                (true, false) => "S0",
-                (false, true) => "SHR",
-                (false, false) => "OTH",
+        let (ob, rb, state, flags, reason) = match l4 {
+            L4State::Tcp(tcp) => {
+                let [o, r] = &tcp.ep;
+                let (ob, rb) = (o.size(), r.size());
+                let reason = match reason {
+                    EndReason::Idle | EndReason::Shutdown if tcp.reset() => EndReason::Rst,
+                    EndReason::Idle | EndReason::Shutdown if tcp.closed() => EndReason::Fin,
+                    other => other,
+                };
+                let state = conn_state(o.state, r.state, ob, rb, history);
+                (ob, rb, state, [o.flags, r.flags], reason)
             }
-        } else {
-            "OTH"
-        };
-        let reason = match reason {
-            EndReason::Idle | EndReason::Shutdown if is_tcp && tcp.reset() => EndReason::Rst,
-            EndReason::Idle | EndReason::Shutdown if is_tcp && tcp.closed() => EndReason::Fin,
-            other => other,
+            L4State::Dgram { bytes, .. } => {
+                let state = if meta.key.proto == proto::UDP {
+                    match (ctr[0].pkts > 0, ctr[1].pkts > 0) {
+                        (true, true) => "SF",
+                        (true, false) => "S0",
+                        (false, true) => "SHR",
+                        (false, false) => "OTH",
+                    }
+                } else {
+                    "OTH"
+                };
+                (bytes[0], bytes[1], state, [0, 0], reason)
+            }
         };
         let rec = FlowRecord {
             meta,
@@ -646,15 +770,15 @@ impl<A: Default> FlowTracker<A> {
             resp_ip_bytes: ctr[1].ip_bytes,
             orig_l2_bytes: ctr[0].l2_bytes,
             resp_l2_bytes: ctr[1].l2_bytes,
-            missed_bytes: *missed,
+            missed_bytes: missed,
             state,
-            history: hist.as_str(),
-            tcp_flags_orig: o.flags,
-            tcp_flags_resp: r.flags,
+            history,
+            tcp_flags_orig: flags[0],
+            tcp_flags_resp: flags[1],
             update_seq: *update_seq,
             is_final,
             end_reason: reason,
-            tunnel_parents: tunnel_parent.as_slice(),
+            tunnel_parents,
         };
         h.flow_record(&rec, app);
         *update_seq = update_seq.saturating_add(1);
@@ -673,33 +797,37 @@ impl<A: Default> FlowTracker<A> {
             return;
         };
         let ts = e.last_ts;
-        if e.meta.key.proto == proto::TCP {
-            let Entry {
-                meta,
-                app,
-                tcp,
-                hist,
-                missed,
-                ..
-            } = e;
-            let mut c = Ctx {
-                h: &mut *h,
-                meta,
-                app,
-                ts,
-                cfg: &self.cfg,
-                stats: &mut self.stats,
-                reasm_used: &mut self.reasm_used,
-                hist,
-                missed,
-            };
-            tcp.finish(&mut c);
-        } else {
-            for dir in [Dir::Orig, Dir::Resp] {
-                let sent = e.ctr.get(dir.idx()).is_some_and(|c| c.pkts > 0);
-                let done = e.done.get(dir.idx()).copied().unwrap_or(true);
-                if sent && !done {
-                    let _ = h.payload(&e.meta, &mut e.app, dir, ts, Chunk::End);
+        let Entry {
+            meta,
+            app,
+            l4,
+            hist,
+            extra,
+            ctr,
+            ..
+        } = e;
+        match l4 {
+            L4State::Tcp(tcp) => {
+                let mut c = Ctx {
+                    h: &mut *h,
+                    meta,
+                    app,
+                    ts,
+                    cfg: &self.cfg,
+                    stats: &mut self.stats,
+                    reasm_used: &mut self.reasm_used,
+                    hist,
+                    extra,
+                };
+                tcp.finish(&mut c);
+            }
+            L4State::Dgram { done, .. } => {
+                for dir in [Dir::Orig, Dir::Resp] {
+                    let sent = ctr.get(dir.idx()).is_some_and(|c| c.pkts > 0);
+                    let done = done.get(dir.idx()).copied().unwrap_or(true);
+                    if sent && !done {
+                        let _ = h.payload(meta, app, dir, ts, Chunk::End);
+                    }
                 }
             }
         }
@@ -710,3 +838,14 @@ impl<A: Default> FlowTracker<A> {
 
 #[cfg(test)]
 mod tests;
+
+/// The id of the flow `key` that started at `start_us`: SipHash-1-3 with fixed keys
+/// (std's `DefaultHasher::new()`), stable within a build, mixed with the run's seed.
+fn flow_id(seed: u64, key: &FlowKey, start_us: i64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    seed.hash(&mut h);
+    key.hash(&mut h);
+    start_us.hash(&mut h);
+    h.finish()
+}

@@ -96,7 +96,7 @@ proptest! {
             let seq = isn.wrapping_add(1).wrapping_add(u32::try_from(*a).unwrap());
             frames.push(tcp(40000, 80, seq, 0x10, &stream[*a..*b]));
         }
-        let mut t: FlowTracker<()> = FlowTracker::new(FlowConfig::default(), 0, 1);
+        let mut t: FlowTracker<()> = FlowTracker::new(FlowConfig::default(), 0);
         let mut h = H::default();
         feed(&mut t, &mut h, &frames);
         t.finish(&mut h);
@@ -109,7 +109,7 @@ proptest! {
     #[test]
     fn table_respects_max_flows(ports in proptest::collection::vec(any::<u16>(), 1..300), cap in 1usize..20) {
         let cfg = FlowConfig { max_flows: cap, ..FlowConfig::default() };
-        let mut t: FlowTracker<()> = FlowTracker::new(cfg, 0, 1);
+        let mut t: FlowTracker<()> = FlowTracker::new(cfg, 0);
         let mut h = H::default();
         for (i, p) in ports.iter().enumerate() {
             let f = tcp(*p, 80, 1, 0x02, b"");
@@ -127,7 +127,7 @@ proptest! {
         frames in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..200), 1..20),
         link in prop::sample::select(vec![0u32, 1, 12, 101, 108, 113, 228, 229, 276, 7]),
     ) {
-        let mut t: FlowTracker<()> = FlowTracker::new(FlowConfig::default(), 0, 1);
+        let mut t: FlowTracker<()> = FlowTracker::new(FlowConfig::default(), 0);
         let mut h = H::default();
         for (i, f) in frames.iter().enumerate() {
             let _ = flow::dispatch_hash(LinkType(link), f);
@@ -143,7 +143,7 @@ proptest! {
         muts in proptest::collection::vec((0usize..60, any::<u8>()), 0..8),
         n in 1usize..30,
     ) {
-        let mut t: FlowTracker<()> = FlowTracker::new(FlowConfig { max_stream_buffer_bytes: 64, ..FlowConfig::default() }, 0, 1);
+        let mut t: FlowTracker<()> = FlowTracker::new(FlowConfig { max_stream_buffer_bytes: 64, ..FlowConfig::default() }, 0);
         let mut h = H::default();
         for i in 0..n {
             let mut f = tcp(1000 + (i % 3) as u16, 80, (i as u32).wrapping_mul(977), if i % 5 == 0 { 0x02 } else { 0x10 }, b"payload-bytes-xyz");

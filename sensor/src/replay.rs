@@ -117,7 +117,7 @@ fn floor(inputs: &[crate::input::InputSpec], quiet: bool) -> Result<ExitCode> {
             src.for_each(|link, pkt| {
                 packets += 1;
                 bytes += pkt.data.len() as u64;
-                if flow::dispatch_hash(link, pkt.data) != 0 {
+                if flow::parse_headers(link, pkt.data).is_ok() {
                     parsed += 1;
                 }
             })

@@ -7,11 +7,11 @@ pub(crate) use state::{conn_state, EpState};
 
 use crate::config::FlowConfig;
 use crate::history::History;
-use crate::table::Extra;
 use crate::packet::Dir;
 use crate::parse::{tcp_flags as f, TcpSeg};
 use crate::record::{Chunk, FlowHandler, FlowMeta, Interest};
 use crate::stats::FlowStats;
+use crate::table::Extra;
 use reassembly::OooBuf;
 
 /// Zeek's `TOO_LARGE_SEQ_DELTA`: SYN/RST sequence numbers further than this from what we
@@ -595,8 +595,10 @@ mod tests {
 
     #[test]
     fn positions_follow_last_and_clamp_far_behind() {
-        let mut e = Endpoint::default();
-        e.last = 1;
+        let mut e = Endpoint {
+            last: 1,
+            ..Endpoint::default()
+        };
         e.set_next(1);
         e.set_ack(5);
         e.set_last(1 << 40);

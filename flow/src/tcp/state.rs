@@ -1,6 +1,5 @@
 //! Zeek's TCP endpoint state machine and `conn_state` summary.
 
-use crate::history::History;
 use crate::parse::tcp_flags as f;
 
 /// State of one TCP endpoint, as Zeek's `TCP_ENDPOINT_*`.
@@ -87,7 +86,7 @@ pub(crate) fn conn_state(
     rs: EpState,
     orig_size: u64,
     resp_size: u64,
-    hist: &History,
+    hist: &str,
 ) -> &'static str {
     use EpState::*;
     let o_inactive = matches!(os, Inactive | Partial);
@@ -102,7 +101,7 @@ pub(crate) fn conn_state(
         if !r_inactive {
             return "RSTO";
         }
-        if syn_then_reset(hist.as_str()) {
+        if syn_then_reset(hist) {
             return "RSTOS0";
         }
     }
@@ -137,27 +136,24 @@ mod tests {
         assert_eq!((o, r), (EpState::SynSent, EpState::SynAckSent));
         o = next_state(o, &mut r, f::ACK, 0);
         assert_eq!((o, r), (EpState::Established, EpState::Established));
-        assert_eq!(conn_state(o, r, 0, 0, &History::default()), "S1");
+        assert_eq!(conn_state(o, r, 0, 0, ""), "S1");
     }
 
     #[test]
     fn rej_and_s0() {
-        let h = History::default();
+        let h = "";
+        assert_eq!(conn_state(EpState::SynSent, EpState::Reset, 0, 0, h), "REJ");
         assert_eq!(
-            conn_state(EpState::SynSent, EpState::Reset, 0, 0, &h),
-            "REJ"
-        );
-        assert_eq!(
-            conn_state(EpState::SynSent, EpState::Inactive, 0, 0, &h),
+            conn_state(EpState::SynSent, EpState::Inactive, 0, 0, h),
             "S0"
         );
-        assert_eq!(conn_state(EpState::Closed, EpState::Closed, 1, 1, &h), "SF");
+        assert_eq!(conn_state(EpState::Closed, EpState::Closed, 1, 1, h), "SF");
         assert_eq!(
-            conn_state(EpState::Closed, EpState::Inactive, 1, 0, &h),
+            conn_state(EpState::Closed, EpState::Inactive, 1, 0, h),
             "SH"
         );
         assert_eq!(
-            conn_state(EpState::Partial, EpState::Partial, 1, 1, &h),
+            conn_state(EpState::Partial, EpState::Partial, 1, 1, h),
             "OTH"
         );
     }

@@ -1,9 +1,6 @@
 //! The columns every dataset starts with, and the flow identity they come from.
 
-use std::hash::{Hash, Hasher};
-use std::net::IpAddr;
-
-use flow::{FlowKey, FlowMeta};
+use flow::FlowMeta;
 
 use super::Row;
 
@@ -19,24 +16,16 @@ pub struct Common {
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 impl Common {
-    /// The flow's uid: `C` + base62 of a 96-bit hash of (seed, flow key, start time).
+    /// The uid of flow `id`: `C` + 11 base62 digits of the flow's 64-bit id.
     ///
-    /// Derived from the flow itself rather than from a counter, so the same input
-    /// gives the same uids whatever the number of workers (Zeek's are random; ours
-    /// are random per run through the seed, and reproducible when it is pinned).
-    pub fn uid(&self, meta: &FlowMeta, out: &mut String) {
+    /// Flow ids are hashes of (uid seed, flow key, start time), so uids are the same
+    /// whatever the number of workers, differ between runs unless the seed is pinned,
+    /// and a tunnelled flow's parents can be named from their ids alone.
+    pub fn uid(id: u64, out: &mut String) {
         out.clear();
         out.push('C');
-        let mut hi = std::collections::hash_map::DefaultHasher::new();
-        (self.uid_seed, 0x9e37_79b9_u32).hash(&mut hi);
-        hash_key(&meta.key, &mut hi);
-        meta.start_ts_us.hash(&mut hi);
-        let a = hi.finish();
-        let mut lo = std::collections::hash_map::DefaultHasher::new();
-        (a, self.uid_seed).hash(&mut lo);
-        let b = lo.finish() & 0xffff_ffff;
-        let mut n: u128 = (u128::from(a) << 32) | u128::from(b);
-        for _ in 0..17 {
+        let mut n = id;
+        for _ in 0..11 {
             out.push(BASE62[(n % 62) as usize] as char);
             n /= 62;
         }
@@ -44,7 +33,7 @@ impl Common {
 
     /// Fill the common columns of a record of flow `meta` at time `ts_us`.
     pub fn append(&self, row: &mut Row<'_>, ts_us: i64, meta: &FlowMeta, scratch: &mut String) {
-        self.uid(meta, scratch);
+        Common::uid(meta.id, scratch);
         let k = &meta.key;
         row.ts(Some(ts_us))
             .str(Some(scratch))
@@ -71,19 +60,6 @@ impl Common {
             .i32(None)
             .str(None)
             .i32(None);
-    }
-}
-
-fn hash_key(k: &FlowKey, h: &mut impl Hasher) {
-    ip_bytes(k.src_ip).hash(h);
-    ip_bytes(k.dst_ip).hash(h);
-    (k.src_port, k.dst_port, k.proto, k.vlan).hash(h);
-}
-
-fn ip_bytes(ip: IpAddr) -> [u8; 16] {
-    match ip {
-        IpAddr::V4(v) => v.to_ipv6_mapped().octets(),
-        IpAddr::V6(v) => v.octets(),
     }
 }
 

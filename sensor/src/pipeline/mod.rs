@@ -96,7 +96,7 @@ pub fn replay(
         handles.push(
             thread::Builder::new()
                 .name(format!("netlake-worker-{i}"))
-                .spawn(move || worker::run(i, n, fc, s, rx, rec, out, gauge))?,
+                .spawn(move || worker::run(fc, s, rx, rec, out, gauge))?,
         );
     }
     drop(out_tx);

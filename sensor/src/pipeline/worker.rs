@@ -328,8 +328,6 @@ impl Handler {
 
 /// Run one worker until its input channel closes; returns its counters.
 pub fn run(
-    index: usize,
-    workers: usize,
     cfg: flow::FlowConfig,
     s: WorkerSettings,
     input: Receiver<PacketBatch>,
@@ -339,7 +337,7 @@ pub fn run(
 ) -> WorkerReport {
     let rows = s.batch_rows;
     let interval = s.batch_interval;
-    let mut tracker: FlowTracker<AppState> = FlowTracker::new(cfg, index as u64, workers as u64);
+    let mut tracker: FlowTracker<AppState> = FlowTracker::new(cfg, s.common.uid_seed);
     let mut h = Handler {
         s,
         b: Batches {
