@@ -14,7 +14,24 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 /// Known, explained differences: (capture name prefix, peer.kind.field, why).
-const ALLOW: &[(&str, &str, &str)] = &[];
+const ALLOW: &[(&str, &str, &str)] = &[
+    (
+        "zeek-dns-spf.pcap",
+        "zeek.dns.rd",
+        "the query's UDP checksum is bad (offloaded checksum on the capture host): Zeek drops \
+         packets with bad checksums by default and so never saw the query; we decode it, as \
+         Suricata does for offloaded captures, and take rd from it",
+    ),
+    ("zeek-dns-spf.pcap", "zeek.dns.z", "same bad-checksum query as above: Zeek's z is the response's"),
+    ("zeek-dns-txt-multiple.pcap", "zeek.dns.rd", "same bad-checksum query case as zeek-dns-spf"),
+    (
+        "zeek-dns-loc-29-trunc.pcap",
+        "zeek.dns.",
+        "query and response carry different VLAN ids (1042 out, 1041 back); flows are keyed on \
+         5-tuple + VLAN (the issue's rule, Suricata's vlan.use-for-tracking default), so they are \
+         two flows and the response is logged on its own; Zeek's default key ignores VLANs",
+    ),
+];
 
 /// (expected field, our field) per peer and kind.
 const ZEEK_FLOW: &[(&str, &str)] = &[
@@ -56,6 +73,35 @@ const ZEEK_DNS: &[(&str, &str)] = &[
     ("answers", "answers"),
     ("ttls", "ttls"),
 ];
+
+/// Arkime names IP protocols; we write the number (SCHEMA.md `proto`).
+fn proto_number(name: &str) -> &str {
+    match name {
+        "sctp" => "132",
+        "esp" => "50",
+        "ah" => "51",
+        "gre" => "47",
+        "ospf" => "89",
+        "igmp" => "2",
+        "pim" => "103",
+        "vrrp" => "112",
+        other => other,
+    }
+}
+
+/// Does our record `r` have the expected record's flow identity? Arkime leaves
+/// ports 0 for ICMP and the protocol empty for some, so those compare addresses
+/// (and protocol when given) only.
+fn same_flow(exp: &Value, r: &Value) -> bool {
+    let (eh, ep, rh, rp, proto) = five_tuple(exp, false);
+    let (oh, op, orh, orp, oproto) = five_tuple(r, true);
+    if eh != oh || rh != orh {
+        return false;
+    }
+    let proto = proto_number(&proto);
+    let loose_ports = exp["peer"] == "arkime" && ep == 0 && rp == 0;
+    (proto.is_empty() || proto == oproto) && (loose_ports || (ep == op && rp == orp))
+}
 
 fn five_tuple(v: &Value, ours: bool) -> (String, i64, String, i64, String) {
     let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
@@ -131,11 +177,15 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
             };
             let used = claimed.entry((peer.to_string(), kind.to_string())).or_insert_with(|| vec![false; pool.len()]);
             let key = five_tuple(&exp, false);
+            if key.0.is_empty() {
+                // An Arkime session of a non-IP protocol: we track IP flows only.
+                continue;
+            }
             let want_id = exp.get("trans_id").and_then(Value::as_i64);
             let want_q = exp.get("query").and_then(Value::as_str);
             let found = pool.iter().enumerate().position(|(i, r)| {
                 !used[i]
-                    && five_tuple(r, true) == key
+                    && same_flow(&exp, r)
                     && (kind != "dns"
                         || (want_id.is_none_or(|id| r["trans_id"].as_i64() == Some(id))
                             && want_q.is_none_or(|q| r["query"].as_str() == Some(q))))
@@ -157,7 +207,7 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
                 if same(ef, e, &ours[*of]) {
                     t.fields += 1;
                     t.agree += 1;
-                } else if ALLOW.iter().any(|(p, f, _why)| name.starts_with(p) && *f == id) {
+                } else if ALLOW.iter().any(|(p, f, _why)| name.starts_with(p) && id.starts_with(f)) {
                     t.allowed += 1;
                 } else {
                     t.fields += 1;
