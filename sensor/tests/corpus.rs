@@ -22,8 +22,16 @@ const ALLOW: &[(&str, &str, &str)] = &[
          packets with bad checksums by default and so never saw the query; we decode it, as \
          Suricata does for offloaded captures, and take rd from it",
     ),
-    ("zeek-dns-spf.pcap", "zeek.dns.z", "same bad-checksum query as above: Zeek's z is the response's"),
-    ("zeek-dns-txt-multiple.pcap", "zeek.dns.rd", "same bad-checksum query case as zeek-dns-spf"),
+    (
+        "zeek-dns-spf.pcap",
+        "zeek.dns.z",
+        "same bad-checksum query as above: Zeek's z is the response's",
+    ),
+    (
+        "zeek-dns-txt-multiple.pcap",
+        "zeek.dns.rd",
+        "same bad-checksum query case as zeek-dns-spf",
+    ),
     (
         "zeek-dns-loc-29-trunc.pcap",
         "zeek.dns.",
@@ -107,7 +115,13 @@ fn five_tuple(v: &Value, ours: bool) -> (String, i64, String, i64, String) {
     let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
     let n = |k: &str| v[k].as_i64().unwrap_or(-1);
     if ours {
-        (s("src_ip"), n("src_port"), s("dst_ip"), n("dst_port"), s("proto"))
+        (
+            s("src_ip"),
+            n("src_port"),
+            s("dst_ip"),
+            n("dst_port"),
+            s("proto"),
+        )
     } else {
         let proto = match s("proto").as_str() {
             "icmp" if s("orig_h").contains(':') => "icmp6".to_string(),
@@ -122,10 +136,15 @@ fn five_tuple(v: &Value, ours: bool) -> (String, i64, String, i64, String) {
 fn same(field: &str, exp: &Value, ours: &Value) -> bool {
     match (exp, ours) {
         (Value::Number(a), Value::Number(b)) if a.is_f64() || b.is_f64() || field == "ttls" => {
-            let (a, b) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+            let (a, b) = (
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            );
             (a - b).abs() <= 1.5e-6 * a.abs().max(1.0)
         }
-        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(field, x, y)),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(field, x, y))
+        }
         (Value::Array(a), Value::Null) => a.is_empty(),
         _ => exp == ours,
     }
@@ -158,24 +177,37 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
         let (out, recs) = common::replay_jsonl(&[pcap.to_str().unwrap()]);
         match out.status.code() {
             Some(0) | Some(1) => {}
-            other => crashes.push(format!("{name}: exit {other:?}: {}", String::from_utf8_lossy(&out.stderr))),
+            other => crashes.push(format!(
+                "{name}: exit {other:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )),
         }
         let expected = dir.join("expected").join(format!("{name}.jsonl"));
-        let Ok(text) = std::fs::read_to_string(&expected) else { continue };
-        let flows: Vec<&Value> = common::of(&recs, "flow").into_iter().filter(|r| r["final"] == true).collect();
+        let Ok(text) = std::fs::read_to_string(&expected) else {
+            continue;
+        };
+        let flows: Vec<&Value> = common::of(&recs, "flow")
+            .into_iter()
+            .filter(|r| r["final"] == true)
+            .collect();
         let dns = common::of(&recs, "dns");
         // Each expected listing claims each of our records at most once.
         let mut claimed: BTreeMap<(String, String), Vec<bool>> = BTreeMap::new();
         for line in text.lines() {
             let exp: Value = serde_json::from_str(line).unwrap();
-            let (peer, kind) = (exp["peer"].as_str().unwrap_or(""), exp["kind"].as_str().unwrap_or(""));
+            let (peer, kind) = (
+                exp["peer"].as_str().unwrap_or(""),
+                exp["kind"].as_str().unwrap_or(""),
+            );
             let (fields, pool): (&[(&str, &str)], &Vec<&Value>) = match (peer, kind) {
                 ("zeek", "flow") => (ZEEK_FLOW, &flows),
                 ("arkime", "flow") => (ARKIME_FLOW, &flows),
                 ("zeek", "dns") => (ZEEK_DNS, &dns),
                 _ => continue,
             };
-            let used = claimed.entry((peer.to_string(), kind.to_string())).or_insert_with(|| vec![false; pool.len()]);
+            let used = claimed
+                .entry((peer.to_string(), kind.to_string()))
+                .or_insert_with(|| vec![false; pool.len()]);
             let key = five_tuple(&exp, false);
             if key.0.is_empty() {
                 // An Arkime session of a non-IP protocol: we track IP flows only.
@@ -196,7 +228,9 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
                 t.missing += 1;
                 let n = fields.iter().filter(|(e, _)| exp.get(*e).is_some()).count() as u64;
                 t.fields += n;
-                t.failures.push(format!("{name}: no record for expected {peer} {kind} {key:?}"));
+                t.failures.push(format!(
+                    "{name}: no record for expected {peer} {kind} {key:?}"
+                ));
                 continue;
             };
             used[i] = true;
@@ -207,11 +241,17 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
                 if same(ef, e, &ours[*of]) {
                     t.fields += 1;
                     t.agree += 1;
-                } else if ALLOW.iter().any(|(p, f, _why)| name.starts_with(p) && id.starts_with(f)) {
+                } else if ALLOW
+                    .iter()
+                    .any(|(p, f, _why)| name.starts_with(p) && id.starts_with(f))
+                {
                     t.allowed += 1;
                 } else {
                     t.fields += 1;
-                    t.failures.push(format!("{name}: {id} {key:?}: expected {e} ours {}", ours[*of]));
+                    t.failures.push(format!(
+                        "{name}: {id} {key:?}: expected {e} ours {}",
+                        ours[*of]
+                    ));
                 }
             }
         }
@@ -226,8 +266,20 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
             t.records, t.missing, t.agree, t.fields, t.allowed
         ));
     }
-    eprintln!("{report}agreement {agree}/{all} = {:.4}", agree as f64 / all.max(1) as f64);
+    eprintln!(
+        "{report}agreement {agree}/{all} = {:.4}",
+        agree as f64 / all.max(1) as f64
+    );
     assert!(crashes.is_empty(), "crashes:\n{}", crashes.join("\n"));
     let failures: Vec<&String> = tally.values().flat_map(|t| t.failures.iter()).collect();
-    assert!(failures.is_empty(), "{} disagreements not in the allow-list:\n{}", failures.len(), failures.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements not in the allow-list:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

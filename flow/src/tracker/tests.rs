@@ -595,7 +595,10 @@ fn idle_timeout_and_eviction() {
     );
     assert_eq!(t.len(), 2);
     assert_eq!(t.stats().flows_evicted, 1);
-    assert_eq!((h.recs[0].reason, h.recs[0].id), (EndReason::Evicted, h.recs[0].id));
+    assert_eq!(
+        (h.recs[0].reason, h.recs[0].id),
+        (EndReason::Evicted, h.recs[0].id)
+    );
     assert_ne!(h.recs[0].id, 0, "ids are hashes of the flow");
     t.expire(3 + 60_000_000, &mut h);
     assert_eq!(t.len(), 0);

@@ -126,16 +126,30 @@ pub fn open_input(
             1 << 20,
             flate2::bufread::MultiGzDecoder::new(buffered),
         )),
-        [0x28, 0xb5, 0x2f, 0xfd, ..] => Box::new(
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => Box::new(EmptyReadOk(
             zstd::stream::read::Decoder::with_buffer(buffered).map_err(|source| {
                 InputError::Io {
                     path: path.clone(),
                     source,
                 }
             })?,
-        ),
+        )),
         _ => Box::new(buffered),
     })
+}
+
+/// Answers a read into an empty buffer with `Ok(0)`: the pcap reader asks for zero
+/// bytes when its first read filled its buffer, and zstd's decoder reports that as
+/// an error ("no progress") instead.
+struct EmptyReadOk<R>(R);
+
+impl<R: Read> Read for EmptyReadOk<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.0.read(buf)
+    }
 }
 
 #[cfg(test)]
