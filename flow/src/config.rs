@@ -11,9 +11,16 @@ pub struct FlowConfig {
     pub udp_idle_ms: u64,
     /// ICMP and other protocols (Zeek `icmp_inactivity_timeout`, 1 min).
     pub other_idle_ms: u64,
-    /// After FIN in both directions or an RST, the flow is emitted this long after its last
-    /// packet, so late ACKs and retransmissions are still counted (Zeek `tcp_close_delay`).
+    /// After FIN in both directions (or from one side while the other sent nothing) or an
+    /// RST, the flow is emitted this long after its last packet, so late ACKs and
+    /// retransmissions are still counted (Zeek `tcp_close_delay`). Once both sides have
+    /// sent FIN or RST, later packets are counted but no longer extend the flow's end time
+    /// or this delay, as in Zeek.
     pub tcp_close_linger_ms: u64,
+    /// A TCP connection attempt (SYN from the originator, nothing from the responder) ends
+    /// this long after its SYN; a later packet starts a new flow (Zeek
+    /// `tcp_attempt_delay`, 5 s).
+    pub tcp_attempt_ms: u64,
     /// A long flow emits a non-final update record every interval (0 = off; default 1 h).
     ///
     /// Interval boundaries are `start + k × interval` of the flow's own clock; the first
@@ -42,6 +49,7 @@ impl Default for FlowConfig {
             udp_idle_ms: 60_000,
             other_idle_ms: 60_000,
             tcp_close_linger_ms: 5_000,
+            tcp_attempt_ms: 5_000,
             active_timeout_ms: 3_600_000,
             max_flows: 1_000_000,
             max_stream_buffer_bytes: 1 << 20,

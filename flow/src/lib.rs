@@ -1,14 +1,17 @@
 //! L2–L4 packet parsing, IP defragmentation, the flow table and TCP reassembly for netlake.
 //!
 //! This crate turns captured frames into *flows*: it parses the link layer (Ethernet with
-//! 802.1Q/QinQ/MPLS, Linux cooked v1/v2, raw IP, BSD loopback), reassembles IPv4 and IPv6
+//! 802.1Q/QinQ/MPLS, Linux cooked v1/v2, raw IP, BSD loopback, unencrypted 802.11 data
+//! frames with or without radiotap), reassembles IPv4 and IPv6
 //! fragments, keys every packet by its symmetric 5-tuple (+ outer VLAN), keeps per-flow
 //! counters, Zeek-style `conn_state` and `history`, reassembles TCP streams per direction and
 //! hands in-order payload to a caller-supplied [`FlowHandler`]. Tunnels (GRE, ERSPAN I–III,
-//! VXLAN, VXLAN-GPE, IP-in-IP) are decapsulated: the outer flow is tracked as usual and the
-//! inner packet as a packet of its own, whose flow names the outer one in `tunnel_parents`. When a flow ends (FIN/RST plus
-//! a linger delay, idle timeout, eviction or end of input) the handler receives its
-//! [`FlowRecord`]; long flows also produce periodic update records.
+//! VXLAN, VXLAN-GPE, Geneve, GTP-U, Teredo, IP-in-IP) are decapsulated: the outer flow is
+//! tracked as usual and the inner packet as a packet of its own, whose flow names the outer
+//! one in `tunnel_parents`. When a flow ends (FIN/RST plus a linger delay, a TCP connection
+//! attempt unanswered for 5 s, idle timeout, eviction or end of input) the handler receives
+//! its [`FlowRecord`]; long flows also produce periodic update records. As in Zeek, a TCP
+//! flow's end time stops advancing once both sides have sent FIN or RST.
 //!
 //! Main types:
 //! - [`Packet`] and [`LinkType`]: one captured frame, borrowed from the capture buffer.

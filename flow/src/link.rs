@@ -123,12 +123,65 @@ pub(crate) fn parse_link(link: LinkType, data: &[u8]) -> Result<L2<'_>> {
                 other => return Err(ParseError::UnknownAddressFamily(other)),
             };
         }
+        105 => parse_80211(data, &mut l2)?,
+        127 => {
+            // Radiotap: version 0, little-endian header length at byte 2.
+            let len = data
+                .get(2..4)
+                .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+                .ok_or(ParseError::Truncated("radiotap"))?;
+            let frame = data.get(len..).ok_or(ParseError::Truncated("radiotap"))?;
+            parse_80211(frame, &mut l2)?;
+        }
         101 | 12 | 14 => l2.kind = by_version(data),
         228 => l2.kind = L3Kind::Ipv4,
         229 => l2.kind = L3Kind::Ipv6,
         other => return Err(ParseError::UnknownLinkType(other)),
     }
     Ok(l2)
+}
+
+/// An IEEE 802.11 frame: data frames (QoS or not, any DS bits) that are not protected
+/// and carry an LLC/SNAP header lead to their EtherType; management, control, null and
+/// encrypted frames are `Other` (not IP). The MAC addresses are the frame's source and
+/// destination stations, whichever address fields the DS bits put them in.
+fn parse_80211<'a>(data: &'a [u8], l2: &mut L2<'a>) -> Result<()> {
+    const T: ParseError = ParseError::Truncated("802.11");
+    const DATA: u8 = 2;
+    const SNAP: [u8; 6] = [0xaa, 0xaa, 0x03, 0, 0, 0];
+    let fc0 = *data.first().ok_or(T)?;
+    let fc1 = *data.get(1).ok_or(T)?;
+    let subtype = fc0 >> 4;
+    // Not data, null-function subtypes (bit 2), or protected (encrypted) payload.
+    if (fc0 >> 2) & 3 != DATA || subtype & 0x4 != 0 || fc1 & 0x40 != 0 {
+        return Ok(());
+    }
+    let (to_ds, from_ds) = (fc1 & 1 != 0, fc1 & 2 != 0);
+    let mut hdr = 24;
+    if to_ds && from_ds {
+        hdr += 6;
+    }
+    if subtype & 0x8 != 0 {
+        // QoS control, and the HT control field when the order bit is set.
+        hdr += 2;
+        if fc1 & 0x80 != 0 {
+            hdr += 4;
+        }
+    }
+    let (dst_at, src_at) = match (to_ds, from_ds) {
+        (false, false) => (4, 10),
+        (true, false) => (16, 10),
+        (false, true) => (4, 16),
+        (true, true) => (16, 24),
+    };
+    let body = data.get(hdr..).ok_or(T)?;
+    if body.get(..6) != Some(&SNAP[..]) {
+        return Ok(());
+    }
+    let ethertype = be16(body, 6).ok_or(T)?;
+    l2.dst_mac = mac_at(data, dst_at);
+    l2.src_mac = mac_at(data, src_at);
+    demux_ethertype(ethertype, body.get(8..).unwrap_or(&[]), l2)
 }
 
 /// Walks VLAN tags, MPLS labels and PPPoE session headers starting at an EtherType.
@@ -202,6 +255,33 @@ pub(crate) fn demux_ethertype<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn radiotap_80211_qos_data_with_snap() {
+        // Radiotap (8-byte header), QoS data ToDS, LLC/SNAP, IPv4.
+        let mut f = vec![0, 0, 8, 0, 0, 0, 0, 0];
+        f.extend_from_slice(&[0x88, 0x01, 0, 0]);
+        f.extend_from_slice(&[1; 6]); // BSSID
+        f.extend_from_slice(&[2; 6]); // source
+        f.extend_from_slice(&[3; 6]); // destination
+        f.extend_from_slice(&[0, 0, 0, 0]); // sequence, QoS control
+        f.extend_from_slice(&[0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00, 0x45]);
+        let l2 = parse_link(LinkType(127), &f).unwrap();
+        assert_eq!((l2.kind, l2.data), (L3Kind::Ipv4, &[0x45][..]));
+        assert_eq!((l2.src_mac, l2.dst_mac), (Some([2; 6]), Some([3; 6])));
+        // Protected and management frames are not IP.
+        let mut p = f[8..].to_vec();
+        p[1] |= 0x40;
+        assert_eq!(
+            parse_link(LinkType(105), &p).unwrap().kind,
+            L3Kind::Other(0)
+        );
+        let beacon = [0x80, 0, 0, 0];
+        assert_eq!(
+            parse_link(LinkType(105), &beacon).unwrap().kind,
+            L3Kind::Other(0)
+        );
+    }
 
     const IPV4_MIN: [u8; 20] = [
         0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,

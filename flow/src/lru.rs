@@ -8,7 +8,7 @@
 const NIL: u32 = u32::MAX;
 
 /// Number of timeout classes.
-pub(crate) const CLASSES: usize = 4;
+pub(crate) const CLASSES: usize = 5;
 
 /// The timeout class of a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,10 +18,19 @@ pub(crate) enum Class {
     Other = 2,
     /// TCP flows that closed (FIN both ways or RST), waiting out the linger delay.
     Closing = 3,
+    /// TCP connection attempts (SYN unanswered), ordered by their start, which their
+    /// timeout counts from.
+    Attempt = 4,
 }
 
 impl Class {
-    pub(crate) const ALL: [Class; CLASSES] = [Class::Tcp, Class::Udp, Class::Other, Class::Closing];
+    pub(crate) const ALL: [Class; CLASSES] = [
+        Class::Tcp,
+        Class::Udp,
+        Class::Other,
+        Class::Closing,
+        Class::Attempt,
+    ];
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -28,6 +28,10 @@ impl LinkType {
     pub const ETHERNET: LinkType = LinkType(1);
     /// Raw IPv4 or IPv6 (version nibble decides). 12 and 14 are accepted as aliases.
     pub const RAW: LinkType = LinkType(101);
+    /// IEEE 802.11 (unencrypted data frames with LLC/SNAP are decoded).
+    pub const IEEE802_11: LinkType = LinkType(105);
+    /// 802.11 with a radiotap header.
+    pub const IEEE802_11_RADIOTAP: LinkType = LinkType(127);
     /// OpenBSD loopback: 4-byte address family in network byte order.
     pub const LOOP: LinkType = LinkType(108);
     /// Linux cooked capture v1 (16-byte header).

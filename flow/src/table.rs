@@ -84,6 +84,16 @@ impl<A> Entry<A> {
         }
     }
 
+    /// The time the timeout of `class` counts from: the flow's start for a connection
+    /// attempt, else its last packet.
+    pub(crate) fn timeout_base(&self, class: crate::lru::Class) -> i64 {
+        if class == crate::lru::Class::Attempt {
+            self.meta.start_ts_us
+        } else {
+            self.last_ts
+        }
+    }
+
     /// Direction of a packet from `src`:`sport`.
     pub(crate) fn dir_of(&self, src: core::net::IpAddr, sport: u16) -> crate::Dir {
         if self.meta.key.src_ip == src && self.meta.key.src_port == sport {

@@ -16,8 +16,8 @@ use crate::stats::FlowStats;
 use crate::table::{Entry, L4State, Table};
 use crate::tcp::{conn_state, Ctx, TcpConn};
 use crate::tunnel::{
-    parse_gre, parse_vxlan, Inner, IPPROTO_GRE, IPPROTO_IPIP, IPPROTO_IPV6, VXLAN_GPE_PORT,
-    VXLAN_PORT,
+    parse_geneve, parse_gre, parse_gtp_u, parse_teredo, parse_vxlan, Inner, GENEVE_PORT,
+    GTP_U_PORT, IPPROTO_GRE, IPPROTO_IPIP, IPPROTO_IPV6, TEREDO_PORT, VXLAN_GPE_PORT, VXLAN_PORT,
 };
 
 /// Expiry runs at most once per this much packet time.
@@ -64,9 +64,29 @@ fn ms_to_us(ms: u64) -> i64 {
     i64::try_from(ms.saturating_mul(1000)).unwrap_or(i64::MAX)
 }
 
-/// Zeek-like "likely server port" test for mid-stream pickups.
+/// Zeek-like "likely server port" test for mid-stream pickups: well-known ports, and the
+/// tunnel ports Zeek registers its analyzers for.
 fn likely_server(port: u16) -> bool {
     port < 1024
+        || matches!(
+            port,
+            VXLAN_PORT | VXLAN_GPE_PORT | GENEVE_PORT | GTP_U_PORT | TEREDO_PORT
+        )
+}
+
+/// The tunnel a UDP datagram between `sport` and `dport` carries, by the destination port
+/// first, then the source port; Teredo by content on any other port.
+fn udp_tunnel(sport: u16, dport: u16, payload: &[u8]) -> crate::error::Result<Option<Inner<'_>>> {
+    for port in [dport, sport] {
+        match port {
+            VXLAN_PORT => return parse_vxlan(payload, false),
+            VXLAN_GPE_PORT => return parse_vxlan(payload, true),
+            GENEVE_PORT => return parse_geneve(payload),
+            GTP_U_PORT => return parse_gtp_u(payload),
+            _ => {}
+        }
+    }
+    Ok(parse_teredo(payload))
 }
 
 fn is_broadcast_or_multicast(ip: &IpAddr) -> bool {
@@ -217,6 +237,7 @@ impl<A: Default> FlowTracker<A> {
             Class::Udp => self.cfg.udp_idle_ms,
             Class::Other => self.cfg.other_idle_ms,
             Class::Closing => self.cfg.tcp_close_linger_ms,
+            Class::Attempt => self.cfg.tcp_attempt_ms,
         })
     }
 
@@ -224,7 +245,7 @@ impl<A: Default> FlowTracker<A> {
         for class in Class::ALL {
             let t = self.timeout_us(class);
             while let Some(idx) = self.table.lru.front(class) {
-                let Some(last) = self.table.get(idx).map(|e| e.last_ts) else {
+                let Some(last) = self.table.get(idx).map(|e| e.timeout_base(class)) else {
                     self.table.lru.remove(idx);
                     continue;
                 };
@@ -361,14 +382,7 @@ impl<A: Default> FlowTracker<A> {
                     || matches!((sport, dport), (67, 68) | (547, 546)))
                     && !is_broadcast_or_multicast(&dst);
                 let id = self.datagram(key, flip, Class::Udp, payload, u64::from(len), info, h);
-                let gpe = match (sport, dport) {
-                    (_, VXLAN_PORT) => false,
-                    (_, VXLAN_GPE_PORT) => true,
-                    (VXLAN_PORT, _) => false,
-                    (VXLAN_GPE_PORT, _) => true,
-                    _ => return,
-                };
-                self.decap(parse_vxlan(payload, gpe), id, info, h);
+                self.decap(udp_tunnel(sport, dport, payload), id, info, h);
             }
             L4::Icmp {
                 v6,
@@ -459,14 +473,14 @@ impl<A: Default> FlowTracker<A> {
             tunnel_parent: Some(parent),
             depth: outer.depth.saturating_add(1),
         };
-        let (kind, data, frame_len) = match inner {
-            Inner::Ip(kind, d) => (kind, d, d.len()),
+        let (kind, data) = match inner {
+            Inner::Ip(kind, d) => (kind, d),
             Inner::Ethernet(frame) => match parse_link(LinkType::ETHERNET, frame) {
                 Ok(l2) => {
                     info.src_mac = l2.src_mac;
                     info.dst_mac = l2.dst_mac;
                     info.vlan = l2.vlan;
-                    (l2.kind, l2.data, frame.len())
+                    (l2.kind, l2.data)
                 }
                 Err(e) => {
                     self.parse_failed(e, outer.ts, h);
@@ -478,7 +492,9 @@ impl<A: Default> FlowTracker<A> {
             self.stats.non_ip += 1;
             return;
         }
-        info.l2_len = u64::try_from(frame_len).unwrap_or(u64::MAX);
+        // Frame bytes are the captured frame's, outer headers included (as Arkime counts
+        // a tunnelled session's bytes), not the inner packet's.
+        info.l2_len = outer.l2_len;
         self.ip_layer(kind, data, info, h);
     }
 
@@ -556,7 +572,7 @@ impl<A: Default> FlowTracker<A> {
             e.dir_of(key.src_ip, key.src_port),
         );
         if let Some(class) = class {
-            if last.saturating_add(self.timeout_us(class)) <= ts {
+            if e.timeout_base(class).saturating_add(self.timeout_us(class)) <= ts {
                 // The same test the sweep makes, so the flow ends at the same packet either way.
                 if class == Class::Closing {
                     self.stats.flows_closed += 1;
@@ -578,16 +594,25 @@ impl<A: Default> FlowTracker<A> {
     }
 
     /// Counts a packet on its flow and moves the flow to the tail of its LRU list.
-    fn account(&mut self, idx: u32, dir: Dir, info: &PktInfo, class: Class) {
+    ///
+    /// With `advance` false (a TCP packet after both sides closed) the packet is counted
+    /// but leaves the end time and the LRU position alone. A connection attempt stays where
+    /// it entered its list, which is ordered by flow start.
+    fn account(&mut self, idx: u32, dir: Dir, info: &PktInfo, class: Class, advance: bool) {
         if let Some(e) = self.table.get_mut(idx) {
-            e.last_ts = e.last_ts.max(info.ts);
+            if advance {
+                e.last_ts = e.last_ts.max(info.ts);
+            }
             if let Some(c) = e.ctr.get_mut(dir.idx()) {
                 c.pkts += 1;
                 c.ip_bytes = c.ip_bytes.saturating_add(info.ip_len);
                 c.l2_bytes = c.l2_bytes.saturating_add(info.l2_len);
             }
         }
-        self.table.lru.touch(idx, class);
+        let linked = self.table.lru.class_of(idx);
+        if advance && !(class == Class::Attempt && linked == Some(Class::Attempt)) {
+            self.table.lru.touch(idx, class);
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -602,7 +627,7 @@ impl<A: Default> FlowTracker<A> {
         h: &mut H,
     ) -> u64 {
         let (idx, dir) = self.lookup(key, flip, class == Class::Udp, &info, h);
-        self.account(idx, dir, &info, class);
+        self.account(idx, dir, &info, class, true);
         let Some(e) = self.table.get_mut(idx) else {
             return 0;
         };
@@ -683,13 +708,17 @@ impl<A: Default> FlowTracker<A> {
             hist,
             extra,
         };
+        // Zeek stops advancing `last_time` once both sides have closed.
+        let advance = !tcp.both_closed();
         tcp.segment(dir, seg, &mut c);
         let class = if tcp.closed() {
             Class::Closing
+        } else if tcp.attempt() {
+            Class::Attempt
         } else {
             Class::Tcp
         };
-        self.account(idx, dir, &info, class);
+        self.account(idx, dir, &info, class, advance);
     }
 
     /// Evicts the least recently active flow. Returns false when the table is empty.

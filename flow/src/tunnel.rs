@@ -1,6 +1,8 @@
 //! Tunnel headers we decapsulate: GRE (RFC 2784/2890, PPTP's enhanced GRE of RFC 2637 with
 //! PPP inside), ERSPAN types I–III carried in GRE, VXLAN (RFC 7348, UDP 4789), VXLAN-GPE
-//! (UDP 4790) and IP-in-IP (IPv4/IPv6 in IPv4/IPv6).
+//! (UDP 4790), Geneve (RFC 8926, UDP 6081), GTP-U (3GPP TS 29.281, UDP 2152), Teredo
+//! (RFC 4380, found by content on any UDP port, as Zeek does) and IP-in-IP (IPv4/IPv6 in
+//! IPv4/IPv6).
 //!
 //! Each function reads through `get` only and returns the encapsulated frame as a borrowed
 //! slice: `Ok(None)` when the tunnel carries something we do not follow (an unknown GRE
@@ -13,6 +15,12 @@ use crate::link::L3Kind;
 pub(crate) const VXLAN_PORT: u16 = 4789;
 /// UDP destination port of VXLAN-GPE (IANA, draft-ietf-nvo3-vxlan-gpe).
 pub(crate) const VXLAN_GPE_PORT: u16 = 4790;
+/// UDP port of Geneve (IANA, RFC 8926).
+pub(crate) const GENEVE_PORT: u16 = 6081;
+/// UDP port of GTP-U (3GPP TS 29.281).
+pub(crate) const GTP_U_PORT: u16 = 2152;
+/// UDP port of Teredo servers (RFC 4380).
+pub(crate) const TEREDO_PORT: u16 = 3544;
 /// IP protocol numbers of tunnels.
 pub(crate) const IPPROTO_IPIP: u8 = 4;
 pub(crate) const IPPROTO_IPV6: u8 = 41;
@@ -173,9 +181,165 @@ pub(crate) fn parse_vxlan(data: &[u8], gpe: bool) -> Result<Option<Inner<'_>>> {
     })
 }
 
+/// Decapsulates a Geneve payload of a UDP datagram (RFC 8926 section 3.4): version 0,
+/// options skipped, Ethernet (`0x6558`), IPv4 or IPv6 inside.
+///
+/// # Errors
+/// `Truncated("geneve")` when the header or its options are cut short.
+pub(crate) fn parse_geneve(data: &[u8]) -> Result<Option<Inner<'_>>> {
+    const T: ParseError = ParseError::Truncated("geneve");
+    let first = *data.first().ok_or(T)?;
+    let proto = be16(data, 2).ok_or(T)?;
+    if first >> 6 != 0 {
+        return Ok(None);
+    }
+    let len = 8 + usize::from(first & 0x3f) * 4;
+    let body = data.get(len..).ok_or(T)?;
+    Ok(match proto {
+        ptype::TEB => Some(Inner::Ethernet(body)),
+        ptype::IPV4 => Some(Inner::Ip(L3Kind::Ipv4, body)),
+        ptype::IPV6 => Some(Inner::Ip(L3Kind::Ipv6, body)),
+        _ => None,
+    })
+}
+
+/// Decapsulates a GTP-U payload (3GPP TS 29.281 section 5): version 1 G-PDUs (message
+/// type 255) only, optional fields and extension headers skipped, IPv4 or IPv6 inside.
+/// Signalling messages (echo, error indication, end marker) are not followed.
+///
+/// # Errors
+/// `Truncated("gtp")` when the header or an extension header is cut short.
+pub(crate) fn parse_gtp_u(data: &[u8]) -> Result<Option<Inner<'_>>> {
+    const T: ParseError = ParseError::Truncated("gtp");
+    const G_PDU: u8 = 0xff;
+    let flags = *data.first().ok_or(T)?;
+    let msg = *data.get(1).ok_or(T)?;
+    // Version 1 and protocol type GTP (not GTP').
+    if flags & 0xf0 != 0x30 || msg != G_PDU {
+        return Ok(None);
+    }
+    let mut at = 8usize;
+    if flags & 0x07 != 0 {
+        // Sequence number, N-PDU number and next extension header type.
+        let mut next = *data.get(at + 3).ok_or(T)?;
+        at += 4;
+        while next != 0 {
+            // Length in 4-byte units, covering the length and next-type bytes.
+            let units = usize::from(*data.get(at).ok_or(T)?);
+            if units == 0 {
+                return Ok(None);
+            }
+            at += units * 4;
+            next = *data.get(at - 1).ok_or(T)?;
+        }
+    }
+    let body = data.get(at..).ok_or(T)?;
+    Ok(match body.first().map(|b| b >> 4) {
+        Some(4) => Some(Inner::Ip(L3Kind::Ipv4, body)),
+        Some(6) => Some(Inner::Ip(L3Kind::Ipv6, body)),
+        _ => None,
+    })
+}
+
+/// Recognises a Teredo datagram (RFC 4380 section 5.1.1) by content, as Zeek does on any
+/// UDP port: optional authentication and origin indication headers, then an IPv6 packet
+/// whose header is complete and whose payload length matches the datagram exactly.
+/// Anything else, and bubbles (no next header, no payload), is `None`: not Teredo, or
+/// nothing to follow.
+pub(crate) fn parse_teredo(data: &[u8]) -> Option<Inner<'_>> {
+    let mut d = data;
+    let (mut auth, mut origin) = (false, false);
+    loop {
+        match be16(d, 0)? {
+            // Origin indication: 8 bytes, at most once, after any authentication.
+            0x0000 if !origin => {
+                origin = true;
+                d = d.get(8..)?;
+            }
+            // Authentication: 4 + client id + auth value + nonce (8) + confirmation (1).
+            0x0001 if !auth && !origin => {
+                auth = true;
+                let id_len = usize::from(*d.get(2)?);
+                let au_len = usize::from(*d.get(3)?);
+                d = d.get(4 + id_len + au_len + 8 + 1..)?;
+            }
+            _ => break,
+        }
+    }
+    const IPV6_HDR: usize = 40;
+    if d.first()? >> 4 != 6 || d.len() < IPV6_HDR {
+        return None;
+    }
+    let plen = usize::from(be16(d, 4)?);
+    if IPV6_HDR + plen != d.len() {
+        return None;
+    }
+    const NO_NEXT_HEADER: u8 = 59;
+    if plen == 0 && d.get(6) == Some(&NO_NEXT_HEADER) {
+        return None;
+    }
+    Some(Inner::Ip(L3Kind::Ipv6, d))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn geneve_gtp_teredo() {
+        // Geneve: one 4-byte option, Ethernet inside; IPv4; version 1 not followed.
+        let p = [0x01, 0, 0x65, 0x58, 0, 0, 1, 0, 1, 2, 3, 4, 0xaa];
+        assert_eq!(parse_geneve(&p), Ok(Some(Inner::Ethernet(&[0xaa][..]))));
+        let p = [0, 0, 0x08, 0, 0, 0, 1, 0, 0x45];
+        assert_eq!(
+            parse_geneve(&p),
+            Ok(Some(Inner::Ip(L3Kind::Ipv4, &[0x45][..])))
+        );
+        assert_eq!(parse_geneve(&[0x40, 0, 0x08, 0, 0, 0, 1, 0]), Ok(None));
+        assert!(parse_geneve(&[0x02, 0, 0x65, 0x58, 0, 0, 1, 0, 1]).is_err());
+        // GTP-U G-PDU: plain, and with sequence number plus one extension header.
+        let p = [0x30, 0xff, 0, 1, 0, 0, 0, 1, 0x45];
+        assert_eq!(
+            parse_gtp_u(&p),
+            Ok(Some(Inner::Ip(L3Kind::Ipv4, &[0x45][..])))
+        );
+        let p = [
+            0x36, 0xff, 0, 9, 0, 0, 0, 1, 0, 7, 0, 0x85, 1, 0x10, 0, 0, 0x60,
+        ];
+        assert_eq!(
+            parse_gtp_u(&p),
+            Ok(Some(Inner::Ip(L3Kind::Ipv6, &[0x60][..])))
+        );
+        // Echo request, GTP', bad extension length: not followed / error.
+        assert_eq!(
+            parse_gtp_u(&[0x32, 1, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0]),
+            Ok(None)
+        );
+        assert_eq!(parse_gtp_u(&[0x20, 0xff, 0, 0, 0, 0, 0, 0, 0x45]), Ok(None));
+        assert_eq!(
+            parse_gtp_u(&[0x34, 0xff, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0x85, 0]),
+            Ok(None)
+        );
+        assert!(parse_gtp_u(&[0x34, 0xff, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0x85, 2, 0]).is_err());
+        // Teredo: origin indication + IPv6 with 4 payload bytes.
+        let mut v6 = vec![0x60, 0, 0, 0, 0, 4, 17, 64];
+        v6.extend_from_slice(&[0; 32]);
+        v6.extend_from_slice(&[1, 2, 3, 4]);
+        let mut p = vec![0, 0, 1, 2, 3, 4, 5, 6];
+        p.extend_from_slice(&v6);
+        assert_eq!(parse_teredo(&p), Some(Inner::Ip(L3Kind::Ipv6, &v6[..])));
+        // Authentication (no id, no value) before the packet.
+        let mut p = vec![0, 1, 0, 0];
+        p.extend_from_slice(&[0; 9]);
+        p.extend_from_slice(&v6);
+        assert_eq!(parse_teredo(&p), Some(Inner::Ip(L3Kind::Ipv6, &v6[..])));
+        // Length mismatch, IPv4, bubble: not followed.
+        assert_eq!(parse_teredo(&v6[..v6.len() - 1]), None);
+        assert_eq!(parse_teredo(&[0x45; 60]), None);
+        let mut bubble = vec![0x60, 0, 0, 0, 0, 0, 59, 64];
+        bubble.extend_from_slice(&[0; 32]);
+        assert_eq!(parse_teredo(&bubble), None);
+    }
 
     #[test]
     fn gre_options_and_payload_types() {

@@ -101,6 +101,8 @@ impl FlowHandler for H {
         vals.insert("orig_seq_bytes", Value::from(r.orig_bytes));
         vals.insert("resp_seq_bytes", Value::from(r.resp_bytes));
         vals.insert("missed_bytes", Value::from(r.missed_bytes));
+        vals.insert("orig_frame_bytes", Value::from(r.orig_l2_bytes));
+        vals.insert("resp_frame_bytes", Value::from(r.resp_l2_bytes));
         vals.insert("orig_payload_bytes", Value::from(r.orig_bytes));
         vals.insert("resp_payload_bytes", Value::from(r.resp_bytes));
         let dur = (r.end_ts_us - r.meta.start_ts_us) as f64 / 1e6;
@@ -175,6 +177,11 @@ fn compare(got: &[Got], expected: &str) -> (usize, Vec<String>) {
             e["proto"].as_str().unwrap_or("").to_string(),
         );
         // Zeek may log several connections with one 5-tuple (port reuse): any may match.
+        // Zeek logs ICMPv6 as "icmp".
+        let proto_of = |g: &Got| match g.proto.as_str() {
+            "icmp6" => "icmp".to_string(),
+            p => p.to_string(),
+        };
         let cands: Vec<&Got> = got
             .iter()
             .filter(|g| {
@@ -183,7 +190,7 @@ fn compare(got: &[Got], expected: &str) -> (usize, Vec<String>) {
                     g.orig_p,
                     g.resp_h.clone(),
                     g.resp_p,
-                    g.proto.clone(),
+                    proto_of(g),
                 ) == key
             })
             .collect();
@@ -199,6 +206,12 @@ fn compare(got: &[Got], expected: &str) -> (usize, Vec<String>) {
                     let have = &g.vals[*f];
                     (want != have).then(|| format!("{key:?} {f}: want {want} have {have}"))
                 })
+                .chain(e.get("duration").and_then(|want| {
+                    // Zeek prints 6 decimals; ours is exact in microseconds.
+                    let have = g.vals["duration"].as_f64()?;
+                    let off = (want.as_f64()? - have).abs() > 1.5e-6;
+                    off.then(|| format!("{key:?} duration: want {want} have {have}"))
+                }))
                 .collect()
         };
         let best = cands
@@ -376,6 +389,8 @@ fn tunnels_decapsulated_with_parents() {
                 "resp_ip_bytes",
                 "orig_payload_bytes",
                 "resp_payload_bytes",
+                "orig_frame_bytes",
+                "resp_frame_bytes",
                 "conn_state",
                 "history",
             ] {
@@ -413,4 +428,32 @@ fn tunnels_decapsulated_with_parents() {
     let gre = got.iter().find(|g| g.id == udp.tunnel_parents[0]).unwrap();
     assert!(gre.tunnel_parents.is_empty());
     assert_eq!(gre.ip_proto, 47);
+}
+
+/// Development aid: prints our final records for one capture.
+/// Run with `NETLAKE_PCAP=path cargo test -p flow --test corpus dump_pcap -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn dump_pcap() {
+    let Ok(p) = std::env::var("NETLAKE_PCAP") else {
+        return;
+    };
+    for g in run(Path::new(&p)) {
+        println!(
+            "{} {}:{} -> {}:{} pkts {}/{} ip {}/{} {} {} dur {} parents {:?}",
+            g.proto,
+            g.orig_h,
+            g.orig_p,
+            g.resp_h,
+            g.resp_p,
+            g.vals["orig_pkts"],
+            g.vals["resp_pkts"],
+            g.vals["orig_ip_bytes"],
+            g.vals["resp_ip_bytes"],
+            g.vals["conn_state"],
+            g.vals["history"],
+            g.vals["duration"],
+            g.tunnel_parents,
+        );
+    }
 }

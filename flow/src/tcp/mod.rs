@@ -76,6 +76,13 @@ const INIT: u8 = 1;
 const HAS_FIN: u8 = 2;
 const BYPASS: u8 = 4;
 const ENDED: u8 = 8;
+/// Zeek's `did_close`: this side's FIN or RST closed its half (sticky).
+const DID_CLOSE: u8 = 16;
+/// This side opened with a SYN (Zeek arms its connection-attempt timer).
+const OPENED_SYN: u8 = 32;
+/// Kept on the originator's endpoint: the connection has closed (sticky, see
+/// [`TcpConn::closed`]).
+const CONN_CLOSED: u8 = 64;
 
 /// One direction of a TCP connection (32 bytes).
 ///
@@ -436,12 +443,37 @@ pub(crate) struct TcpConn {
 }
 
 impl TcpConn {
-    /// True once the connection has closed: FIN both ways, or an RST.
+    /// True once the connection has closed (Zeek's `close_complete`): FIN both ways, an
+    /// RST, or a FIN from one side while the other had sent nothing. Sticky: Zeek schedules
+    /// the connection's removal at that point, whatever the peer sends afterwards.
     pub(crate) fn closed(&self) -> bool {
+        self.ep[0].flag(CONN_CLOSED) || self.closing_now()
+    }
+
+    fn closing_now(&self) -> bool {
         let [o, r] = &self.ep;
         o.state == EpState::Reset
             || r.state == EpState::Reset
             || (o.state == EpState::Closed && r.state == EpState::Closed)
+            || (o.state == EpState::Closed && r.state == EpState::Inactive)
+            || (r.state == EpState::Closed && o.state == EpState::Inactive)
+    }
+
+    /// Both sides have closed their half (FIN or RST each). Zeek stops advancing the
+    /// connection's `last_time` from then on, so late ACKs and retransmissions are counted
+    /// but do not lengthen the duration.
+    pub(crate) fn both_closed(&self) -> bool {
+        self.ep.iter().all(|e| e.flag(DID_CLOSE))
+    }
+
+    /// A connection attempt: the originator opened with a SYN, has not closed, and the
+    /// responder has sent nothing. Zeek removes such a connection `tcp_attempt_delay`
+    /// after the SYN (logged as `S0`); later packets start a new connection.
+    pub(crate) fn attempt(&self) -> bool {
+        let [o, r] = &self.ep;
+        o.flag(OPENED_SYN)
+            && matches!(o.state, EpState::SynSent | EpState::SynAckSent)
+            && r.state == EpState::Inactive
     }
 
     /// True if either side sent an RST.
@@ -557,8 +589,15 @@ impl TcpConn {
         let rst_ignored = rst
             && (!(-TOO_LARGE_SEQ_DELTA..=TOO_LARGE_SEQ_DELTA).contains(&delta)
                 || (e.state == EpState::Closed && delta >= 0));
+        if dir == Dir::Orig && syn && e.state == EpState::Inactive {
+            e.set_flag(OPENED_SYN);
+        }
         if !rst_ignored {
-            e.state = state::next_state(e.state, &mut p.state, seg.flags, len);
+            let peer_syn = p.flags & f::SYN != 0;
+            e.state = state::next_state(e.state, &mut p.state, seg.flags, len, peer_syn);
+        }
+        if matches!(e.state, EpState::Closed | EpState::Reset) {
+            e.set_flag(DID_CLOSE);
         }
 
         // 6. Payload.
@@ -569,6 +608,9 @@ impl TcpConn {
             e.close(dir, c);
         } else {
             e.maybe_end(dir, c);
+        }
+        if self.closing_now() {
+            self.ep[0].set_flag(CONN_CLOSED);
         }
     }
 

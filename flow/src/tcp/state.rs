@@ -23,8 +23,17 @@ pub(crate) enum EpState {
 }
 
 /// The sender's new state after a segment with `flags` and `len` payload bytes; may move
-/// the peer to established when this segment completes the handshake.
-pub(crate) fn next_state(cur: EpState, peer: &mut EpState, flags: u8, len: u64) -> EpState {
+/// the peer to established when this segment completes the handshake. `peer_syn`: the peer
+/// has sent a SYN. Without one a side that sent a SYN stays `SynSent` whatever else it
+/// sends, as in Zeek (only the peer's SYN establishes it): an unanswered SYN followed by
+/// data is still `S0`.
+pub(crate) fn next_state(
+    cur: EpState,
+    peer: &mut EpState,
+    flags: u8,
+    len: u64,
+    peer_syn: bool,
+) -> EpState {
     let has = |b: u8| flags & b != 0;
     if has(f::RST) {
         return EpState::Reset;
@@ -54,7 +63,7 @@ pub(crate) fn next_state(cur: EpState, peer: &mut EpState, flags: u8, len: u64) 
             EpState::Established
         }
         EpState::Inactive => EpState::Partial,
-        EpState::SynSent | EpState::SynAckSent if has(f::ACK) || len > 0 => {
+        EpState::SynSent | EpState::SynAckSent if peer_syn && (has(f::ACK) || len > 0) => {
             if *peer == EpState::SynAckSent || *peer == EpState::SynSent {
                 *peer = EpState::Established;
             }
@@ -131,12 +140,22 @@ mod tests {
     fn handshake_establishes_both() {
         let mut o = EpState::Inactive;
         let mut r = EpState::Inactive;
-        o = next_state(o, &mut r, f::SYN, 0);
-        r = next_state(r, &mut o, f::SYN | f::ACK, 0);
+        o = next_state(o, &mut r, f::SYN, 0, false);
+        r = next_state(r, &mut o, f::SYN | f::ACK, 0, true);
         assert_eq!((o, r), (EpState::SynSent, EpState::SynAckSent));
-        o = next_state(o, &mut r, f::ACK, 0);
+        o = next_state(o, &mut r, f::ACK, 0, true);
         assert_eq!((o, r), (EpState::Established, EpState::Established));
         assert_eq!(conn_state(o, r, 0, 0, ""), "S1");
+    }
+
+    #[test]
+    fn unanswered_syn_stays_syn_sent() {
+        let mut o = EpState::Inactive;
+        let mut r = EpState::Inactive;
+        o = next_state(o, &mut r, f::SYN, 0, false);
+        o = next_state(o, &mut r, f::ACK, 10, false);
+        assert_eq!((o, r), (EpState::SynSent, EpState::Inactive));
+        assert_eq!(conn_state(o, r, 10, 0, "SAD"), "S0");
     }
 
     #[test]

@@ -22,13 +22,17 @@ pub(crate) struct Rec {
     pub update_seq: u32,
     pub reason: EndReason,
     pub tunnel_parents: Vec<u64>,
+    pub start_ts: i64,
+    pub end_ts: i64,
 }
 
 /// Collects everything the tracker hands out.
 #[derive(Default)]
 pub(crate) struct Collect {
     pub recs: Vec<Rec>,
-    /// Per (flow id, dir): delivered bytes, gaps as `None` markers counted separately.
+    /// Per (flow number, dir): delivered bytes, gaps as `None` markers counted separately.
+    /// Flows are numbered 0, 1, ... in the order their first payload arrives (ids are
+    /// hashes).
     pub data: HashMap<(u64, usize), Vec<u8>>,
     pub gaps: HashMap<(u64, usize), u64>,
     pub ends: HashMap<(u64, usize), u32>,
@@ -36,13 +40,16 @@ pub(crate) struct Collect {
     /// Bypass a direction after this many payload calls (None = never).
     pub bypass_after: Option<usize>,
     calls: usize,
+    /// Flow id -> flow number.
+    numbers: HashMap<u64, u64>,
 }
 
 impl FlowHandler for Collect {
     type App = u32;
     fn payload(&mut self, f: &FlowMeta, app: &mut u32, d: Dir, _ts: i64, c: Chunk<'_>) -> Interest {
         *app += 1;
-        let k = (f.id, d.idx());
+        let next = self.numbers.len() as u64;
+        let k = (*self.numbers.entry(f.id).or_insert(next), d.idx());
         assert!(!self.ends.contains_key(&k), "payload after End");
         match c {
             Chunk::Data(b) => self.data.entry(k).or_default().extend_from_slice(b),
@@ -73,6 +80,8 @@ impl FlowHandler for Collect {
             update_seq: r.update_seq,
             reason: r.end_reason,
             tunnel_parents: r.tunnel_parents.to_vec(),
+            start_ts: r.meta.start_ts_us,
+            end_ts: r.end_ts_us,
         });
     }
     fn weird(&mut self, _f: Option<&FlowMeta>, _ts: i64, name: &'static str, _addl: &str) {
@@ -270,6 +279,9 @@ fn tcp_full_connection_sf() {
     assert_eq!(r.missed, 0);
     assert_eq!(r.reason, EndReason::Fin);
     assert!(r.is_final);
+    // The last ACK (ts 8) comes after FIN both ways: counted, but as in Zeek it does not
+    // move the end time.
+    assert_eq!((r.start_ts, r.end_ts), (1, 7));
     assert_eq!(h.data[&(0, 0)], b"GET / HTTP/1.0\r\n\r\n");
     assert_eq!(h.data[&(0, 1)], b"HTTP/1.0 200 OK\r\n\r\nhi");
     assert_eq!(h.ends[&(0, 0)], 1);
@@ -500,7 +512,7 @@ fn udp_pair_and_one_sided() {
         (shr.state, shr.history.as_str(), shr.resp_pkts),
         ("SHR", "^d", 1)
     );
-    assert_eq!(h.data[&(sf.id, 1)], b"rr");
+    assert_eq!(h.data[&(0, 1)], b"rr");
 }
 
 #[test]
@@ -603,7 +615,7 @@ fn idle_timeout_and_eviction() {
     t.expire(3 + 60_000_000, &mut h);
     assert_eq!(t.len(), 0);
     assert!(h.recs[1..].iter().all(|r| r.reason == EndReason::Idle));
-    assert_eq!(h.recs[2].id, 11);
+    assert_ne!(h.recs[2].id, h.recs[1].id);
 }
 
 #[test]
@@ -776,4 +788,63 @@ fn nested_tunnels_capped_and_counted() {
             .unwrap();
         parent = child.id;
     }
+}
+
+/// Zeek's connection-attempt timer: a SYN the responder never answers (one-sided capture)
+/// is `S0` and ends 5 s after the SYN, even while the originator keeps sending; the rest
+/// is a new, mid-stream connection, closed by its FIN alone (the peer sent nothing).
+#[test]
+fn unanswered_syn_ends_after_attempt_delay() {
+    let mut t = tracker();
+    let mut h = Collect::default();
+    let c = 100u32;
+    let s = 7u32;
+    let frames = [
+        (1_000_000, tcp(A, 40000, B, 22, c, 0, SYN, b"")),
+        (1_100_000, tcp(A, 40000, B, 22, c + 1, s, ACK, b"")),
+        (
+            1_200_000,
+            tcp(A, 40000, B, 22, c + 1, s, ACK | PSH, b"hello"),
+        ),
+        (
+            5_900_000,
+            tcp(A, 40000, B, 22, c + 6, s, ACK | PSH, b"more"),
+        ),
+        (
+            6_000_000,
+            tcp(A, 40000, B, 22, c + 10, s, ACK | PSH, b"late"),
+        ),
+        (6_500_000, tcp(A, 40000, B, 22, c + 14, s, ACK | FIN, b"")),
+        (6_600_000, tcp(A, 40000, B, 22, c + 15, s + 1, ACK, b"")),
+    ];
+    feed(&mut t, &mut h, &frames);
+    t.finish(&mut h);
+    assert_eq!(h.recs.len(), 2, "{:?}", h.recs);
+    let (a, b) = (&h.recs[0], &h.recs[1]);
+    assert_eq!((a.state, a.history.as_str()), ("S0", "SAD"));
+    assert_eq!((a.orig_pkts, a.orig_bytes), (4, 9));
+    assert_eq!((a.start_ts, a.end_ts), (1_000_000, 5_900_000));
+    assert_eq!((b.state, b.history.as_str()), ("SH", "DFA"));
+    assert_eq!(
+        (b.orig_pkts, b.start_ts, b.end_ts),
+        (3, 6_000_000, 6_600_000)
+    );
+    assert_eq!(b.reason, EndReason::Fin);
+}
+
+/// The attempt timeout also ends an unanswered SYN without a later packet (sweep).
+#[test]
+fn attempt_expires_in_sweep() {
+    let mut t = tracker();
+    let mut h = Collect::default();
+    feed(
+        &mut t,
+        &mut h,
+        &[(1_000_000, tcp(A, 40000, B, 22, 5, 0, SYN, b""))],
+    );
+    t.expire(5_999_999, &mut h);
+    assert_eq!(t.len(), 1);
+    t.expire(6_000_000, &mut h);
+    assert_eq!(t.len(), 0);
+    assert_eq!((h.recs[0].state, h.recs[0].reason), ("S0", EndReason::Idle));
 }

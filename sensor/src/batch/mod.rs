@@ -14,7 +14,7 @@ mod weird;
 pub use common::{Common, ProtoText};
 pub use dns::append_dns;
 pub use flow::{append_flow, FlowExtra};
-pub use weird::append_weird;
+pub use weird::{append_weird, WeirdRow};
 
 use std::fmt::Write as _;
 use std::sync::Arc;

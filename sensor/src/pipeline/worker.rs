@@ -13,7 +13,9 @@ use flow::{Chunk, Dir, FlowHandler, FlowMeta, FlowRecord, FlowStats, FlowTracker
 
 use super::app::{AppState, Decoding, Parser, MAX_TAIL_BYTES};
 use super::packets::PacketBatch;
-use crate::batch::{append_dns, append_flow, append_weird, Common, DatasetBatch, FlowExtra};
+use crate::batch::{
+    append_dns, append_flow, append_weird, Common, DatasetBatch, FlowExtra, WeirdRow,
+};
 use crate::enrich::{Geo, HomeNets};
 
 /// A finished record batch on its way to the sinks.
@@ -124,10 +126,12 @@ impl Handler {
             &mut self.b.weird,
             &self.s.common,
             meta,
-            ts_us,
-            name,
-            addl,
-            notice,
+            WeirdRow {
+                ts_us,
+                name,
+                addl,
+                notice,
+            },
             &mut self.scratch,
         );
         if self.b.weird.is_full() {
