@@ -1,7 +1,7 @@
 //! L2–L4 packet parsing, IP defragmentation, the flow table and TCP reassembly for netlake.
 //!
 //! This crate turns captured frames into *flows*: it parses the link layer (Ethernet with
-//! 802.1Q/QinQ/MPLS, Linux cooked v1/v2, raw IP, BSD loopback, unencrypted 802.11 data
+//! 802.1Q/QinQ/MPLS/PPPoE and the Cisco MetaData, NSH and bare ERSPAN II shims, Linux cooked v1/v2, raw IP, BSD loopback, unencrypted 802.11 data
 //! frames with or without radiotap), reassembles IPv4 and IPv6
 //! fragments, keys every packet by its symmetric 5-tuple (+ outer VLAN), keeps per-flow
 //! counters, Zeek-style `conn_state` and `history`, reassembles TCP streams per direction and

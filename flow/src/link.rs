@@ -23,6 +23,16 @@ const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
 const ETHERTYPE_MPLS_UC: u16 = 0x8847;
 const ETHERTYPE_MPLS_MC: u16 = 0x8848;
 const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
+/// Cisco MetaData (SGT tag): 6 bytes (version, length, option, SGT), then an EtherType.
+const ETHERTYPE_CISCO_METADATA: u16 = 0x8909;
+/// Network Service Header (RFC 8300).
+const ETHERTYPE_NSH: u16 = 0x894f;
+/// ERSPAN type II: normally inside GRE, but also met straight on Ethernet.
+const ETHERTYPE_ERSPAN_2: u16 = 0x88be;
+const CISCO_METADATA_LEN: usize = 6;
+const ERSPAN_2_LEN: usize = 8;
+/// Smallest NSH header: base header plus service path header (RFC 8300 section 2.2).
+const NSH_MIN_LEN: usize = 8;
 
 /// Network layer found under the link layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,7 +194,17 @@ fn parse_80211<'a>(data: &'a [u8], l2: &mut L2<'a>) -> Result<()> {
     demux_ethertype(ethertype, body.get(8..).unwrap_or(&[]), l2)
 }
 
-/// Walks VLAN tags, MPLS labels and PPPoE session headers starting at an EtherType.
+/// Continues with the Ethernet frame `frame` carried inside a link-layer shim (NSH,
+/// ERSPAN): its addresses are the ones of the traffic, so they replace the outer ones.
+fn inner_ethernet<'a>(frame: &'a [u8], l2: &mut L2<'a>) -> Result<(u16, &'a [u8])> {
+    let ethertype = be16(frame, 12).ok_or(ParseError::Truncated("ethernet"))?;
+    l2.dst_mac = mac_at(frame, 0);
+    l2.src_mac = mac_at(frame, 6);
+    Ok((ethertype, frame.get(ETH_HDR_LEN..).unwrap_or(&[])))
+}
+
+/// Walks VLAN tags, MPLS labels, PPPoE session headers and the Cisco MetaData, NSH and
+/// ERSPAN type II shims starting at an EtherType.
 pub(crate) fn demux_ethertype<'a>(
     mut ethertype: u16,
     mut data: &'a [u8],
@@ -242,6 +262,43 @@ pub(crate) fn demux_ethertype<'a>(
                 };
                 return Ok(());
             }
+            ETHERTYPE_CISCO_METADATA => {
+                ethertype = be16(data, CISCO_METADATA_LEN)
+                    .ok_or(ParseError::Truncated("cisco_metadata"))?;
+                data = data.get(CISCO_METADATA_LEN + 2..).unwrap_or(&[]);
+            }
+            ETHERTYPE_NSH => {
+                // Length in 4-byte words (low 6 bits of the first 16), next protocol in
+                // byte 3: 1 IPv4, 2 IPv6, 3 Ethernet, 5 MPLS.
+                let word = be16(data, 0).ok_or(ParseError::Truncated("nsh"))?;
+                let next = *data.get(3).ok_or(ParseError::Truncated("nsh"))?;
+                let len = usize::from(word & 0x3f) * 4;
+                let rest = match data.get(len..) {
+                    Some(r) if len >= NSH_MIN_LEN => r,
+                    _ => return Err(ParseError::Truncated("nsh")),
+                };
+                match next {
+                    1 => ethertype = ETHERTYPE_IPV4,
+                    2 => ethertype = ETHERTYPE_IPV6,
+                    3 => {
+                        (ethertype, data) = inner_ethernet(rest, l2)?;
+                        continue;
+                    }
+                    5 => ethertype = ETHERTYPE_MPLS_UC,
+                    _ => {
+                        l2.kind = L3Kind::Other(ETHERTYPE_NSH);
+                        l2.data = rest;
+                        return Ok(());
+                    }
+                }
+                data = rest;
+            }
+            ETHERTYPE_ERSPAN_2 => {
+                let frame = data
+                    .get(ERSPAN_2_LEN..)
+                    .ok_or(ParseError::Truncated("erspan"))?;
+                (ethertype, data) = inner_ethernet(frame, l2)?;
+            }
             other => {
                 l2.kind = L3Kind::Other(other);
                 l2.data = data;
@@ -255,6 +312,53 @@ pub(crate) fn demux_ethertype<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn eth(ethertype: u16, body: &[u8]) -> Vec<u8> {
+        let mut f = vec![0xaa; 6];
+        f.extend_from_slice(&[0xbb; 6]);
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(body);
+        f
+    }
+
+    #[test]
+    fn cisco_metadata_nsh_and_bare_erspan_shims() {
+        // Cisco MetaData: version, length, option, SGT, then IPv4.
+        let cmd = eth(0x8909, &[1, 1, 0, 1, 0, 7, 0x08, 0x00, 0x45]);
+        let l2 = parse_link(LinkType::ETHERNET, &cmd).unwrap();
+        assert_eq!((l2.kind, l2.data), (L3Kind::Ipv4, &[0x45][..]));
+        // NSH MD type 1 (6 words) carrying IPv4.
+        let mut nsh = vec![0x0f, 0xc6, 0x01, 0x01];
+        nsh.extend_from_slice(&[0; 20]);
+        nsh.push(0x45);
+        let f = eth(0x894f, &nsh);
+        let l2 = parse_link(LinkType::ETHERNET, &f).unwrap();
+        assert_eq!((l2.kind, l2.data), (L3Kind::Ipv4, &[0x45][..]));
+        // NSH carrying Ethernet: the inner frame's addresses win.
+        nsh.truncate(24);
+        nsh[3] = 3;
+        let inner = {
+            let mut f = vec![1; 6];
+            f.extend_from_slice(&[2; 6]);
+            f.extend_from_slice(&[0x86, 0xdd, 0x60]);
+            f
+        };
+        nsh.extend_from_slice(&inner);
+        let f = eth(0x894f, &nsh);
+        let l2 = parse_link(LinkType::ETHERNET, &f).unwrap();
+        assert_eq!((l2.kind, l2.data), (L3Kind::Ipv6, &[0x60][..]));
+        assert_eq!((l2.src_mac, l2.dst_mac), (Some([2; 6]), Some([1; 6])));
+        // A too-short NSH length is an error, not a loop.
+        let bad = eth(0x894f, &[0x0f, 0xc1, 0x01, 0x01, 0, 0, 0, 0]);
+        assert!(parse_link(LinkType::ETHERNET, &bad).is_err());
+        // ERSPAN type II header straight on Ethernet.
+        let mut erspan = vec![0x10, 0, 0, 0, 0, 0, 0, 0];
+        erspan.extend_from_slice(&inner);
+        let f = eth(0x88be, &erspan);
+        let l2 = parse_link(LinkType::ETHERNET, &f).unwrap();
+        assert_eq!((l2.kind, l2.data), (L3Kind::Ipv6, &[0x60][..]));
+        assert_eq!(l2.src_mac, Some([2; 6]));
+    }
 
     #[test]
     fn radiotap_80211_qos_data_with_snap() {

@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-/// Known, explained differences: (capture name prefix, peer.kind.field, why).
+/// Known, explained differences: (capture prefix, peer.kind.field, why). The capture
+/// prefix is matched against `"<pcap> <proto> <orig_h>:<orig_p> > <resp_h>:<resp_p>"` of
+/// the expected record, so an entry can name a whole capture or one flow of it.
 const ALLOW: &[(&str, &str, &str)] = &[
     (
         "zeek-dns-spf.pcap",
@@ -84,6 +86,101 @@ const ALLOW: &[(&str, &str, &str)] = &[
         "zeek.flow.",
         "both ports are 123; Zeek's NTP analyzer swaps the roles by NTP mode after the first packet \
          (logging D^ with 2/0 packets); we orient by the first packet (1/1, SF)",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap udp 10.9.8.1:",
+        "arkime.flow.",
+        "the second datagram has UDP length 0: Arkime files it as a port-less corrupt-ip \
+         session; we, like Zeek (UDP_datagram_length_mismatch), count it on its 5-tuple",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap udp 0.0.0.0:68 > 255.255.255.255:67",
+        "arkime.flow.",
+        "same DHCP grouping as arkime-wireshark-dhcp: Arkime adds the unicast reply to the \
+         broadcast request's session",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap udp 10.1.15.1:53 ",
+        "arkime.flow.",
+        "a lone DNS response: Arkime names its sender source; we orient to the client like Zeek \
+         (^d), as in arkime-single-packets",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap udp 10.1.16.1:53 ",
+        "arkime.flow.",
+        "lone DNS response, as above",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap udp 10.1.17.1:53 ",
+        "arkime.flow.",
+        "lone DNS response, as above",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap udp 10.4.2.1:161 ",
+        "arkime.flow.",
+        "a lone SNMP response, oriented to the client like Zeek, as above",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap udp 192.0.2.10:12345 > 192.0.2.20:53",
+        "arkime.flow.",
+        "the synthetic VXLAN-GPE header has the P (next protocol) bit clear, which per the \
+         draft means plain VXLAN (Ethernet inside); Arkime reads the next-protocol byte anyway",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap udp 10.40.9.100:4790 > 10.40.9.1:40000",
+        "arkime.flow.",
+        "same VXLAN-GPE pair: Arkime decapsulates only toward port 4790 and keeps the reply as \
+         an outer session; we track the outer flow of both packets (request first)",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap udp 10.111.111.10:5353 > 10.111.111.20:53",
+        "arkime.flow.",
+        "Arkime decapsulates Geneve only toward port 6081; we, like Zeek (responder port of the \
+         outer connection), decapsulate the reply from 6081 too, so it joins the inner flow",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap udp 10.222.222.20:6081 > 10.222.222.10:12345",
+        "arkime.flow.",
+        "the Geneve reply Arkime did not decapsulate (above): it is in our outer flow, oriented \
+         to the request's sender",
+    ),
+    (
+        "arkime-ospf.pcap 103 ",
+        "arkime.flow.",
+        "Arkime puts all PIM (and IGMP) packets of a capture into one session per protocol; we \
+         key them by address pair, as Zeek's conn.log does",
+    ),
+    ("arkime-ospf.pcap 2 ", "arkime.flow.", "IGMP: same per-protocol session as PIM above"),
+    (
+        "arkime-ospf.pcap tcp 172.16.0.",
+        "arkime.flow.",
+        "mid-stream BGP keepalives from port 179: Arkime names the sender source; we orient to \
+         the ephemeral-port side as Zeek does (^ history)",
+    ),
+    (
+        "arkime-v6.pcap icmp6 ",
+        "arkime.flow.",
+        "Arkime groups ICMPv6 by address pair; we key by ICMP type like Zeek (as in \
+         arkime-wireshark-dhcp)",
+    ),
+    (
+        "arkime-dns-flags0110.pcap",
+        "arkime.flow.",
+        "the DNS query is on VLAN 500 and the response untagged: two flows under our 5-tuple + \
+         VLAN key (as zeek-dns-loc-29-trunc); Arkime leaves VLANs out of its key",
+    ),
+    (
+        "arkime-gtp-iphone.pcap udp fd00:183:1:1:1886:9040:8605:32b8:5060 > fd01::183:5060",
+        "arkime.flow.",
+        "66 s pass between the two SIP exchanges, past the 60 s UDP inactivity timeout (Zeek's \
+         udp_inactivity_timeout), so we log two flows; Arkime's test setup keeps one session",
+    ),
+    (
+        "zeek-tunnels-teredo_bubble_with_payload.pcap icmp6 2001:0:4137:9e50:8000:f12a:b9c8:2815:",
+        "zeek.flow.",
+        "echo request and reply travel in different Teredo outer tunnels (server, then relay); \
+         workers are chosen by the outer address pair, so with several workers the halves can \
+         land in different flow tables (the same limit as a Zeek cluster); --workers 1 agrees",
     ),
 ];
 
@@ -169,7 +266,11 @@ fn five_tuple(v: &Value, ours: bool) -> (String, i64, String, i64, String) {
             s("proto"),
         )
     } else {
-        let proto = match s("proto").as_str() {
+        let proto = match v["proto"]
+            .as_u64()
+            .map_or_else(|| s("proto"), |n| n.to_string())
+            .as_str()
+        {
             "icmp" if s("orig_h").contains(':') => "icmp6".to_string(),
             p => p.to_string(),
         };
@@ -259,6 +360,15 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
                 // An Arkime session of a non-IP protocol: we track IP flows only.
                 continue;
             }
+            if peer == "arkime" && kind == "flow" && exp["orig_pkts"] == 0 && exp["resp_pkts"] == 0
+            {
+                // An Arkime session document counting no packets (Arkime saves some closed
+                // TCP sessions a second time, empty, after the full one): it describes no
+                // traffic, so it has no flow of ours to pair with.
+                tally.entry(format!("{peer}.{kind}")).or_default().allowed += 1;
+                continue;
+            }
+            let label = format!("{name} {} {}:{} > {}:{}", key.4, key.0, key.1, key.2, key.3);
             let want_id = exp.get("trans_id").and_then(Value::as_i64);
             let want_q = exp.get("query").and_then(Value::as_str);
             let found = pool.iter().enumerate().position(|(i, r)| {
@@ -274,7 +384,10 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
                 t.missing += 1;
                 let n = fields.iter().filter(|(e, _)| exp.get(*e).is_some()).count() as u64;
                 let prefix = format!("{peer}.{kind}.");
-                if ALLOW.iter().any(|(p, f, _why)| name.starts_with(p) && prefix.starts_with(f)) {
+                if ALLOW
+                    .iter()
+                    .any(|(p, f, _why)| label.starts_with(p) && prefix.starts_with(f))
+                {
                     t.allowed += n;
                     continue;
                 }
@@ -294,7 +407,7 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
                     t.agree += 1;
                 } else if ALLOW
                     .iter()
-                    .any(|(p, f, _why)| name.starts_with(p) && id.starts_with(f))
+                    .any(|(p, f, _why)| label.starts_with(p) && id.starts_with(f))
                 {
                     t.allowed += 1;
                 } else {
