@@ -153,7 +153,9 @@ impl Handler {
             Dir::Resp => DDir::Resp,
         };
         let tcp = flow.key.proto == 6;
-        let Parser::Dns(p) = &mut d.parser;
+        let Parser::Dns(p) = &mut d.parser else {
+            return Ok(());
+        };
         let mut sink = DnsOut {
             h: self,
             meta: flow,
@@ -248,10 +250,7 @@ impl FlowHandler for Handler {
             let transport = match flow.key.proto {
                 6 => Transport::Tcp,
                 17 => Transport::Udp,
-                _ => {
-                    *app = AppState::Ignored { proto: None };
-                    return Interest::Bypass;
-                }
+                _ => return Interest::Bypass,
             };
             let ddir = if dir == Dir::Orig {
                 DDir::Orig
@@ -260,10 +259,7 @@ impl FlowHandler for Handler {
             };
             match decoders::detect(transport, flow.key.src_port, flow.key.dst_port, ddir, data) {
                 Some(p) => *app = AppState::start(p, transport),
-                None => {
-                    *app = AppState::Ignored { proto: None };
-                    return Interest::Bypass;
-                }
+                None => return Interest::Bypass,
             }
         }
         let AppState::Decoding(d) = app else {
@@ -274,10 +270,13 @@ impl FlowHandler for Handler {
             Err(e) => {
                 let name = e.weird_name();
                 self.weird_row(Some(flow), ts_us, name, &e.to_string(), false);
-                let proto = Some(d.proto);
-                // Flush what the decoder still holds before dropping it.
+                // Flush what the decoder still holds, then drop its state but keep
+                // the protocol for the flow record.
                 self.finish_app(flow, app);
-                *app = AppState::Ignored { proto };
+                if let AppState::Decoding(d) = app {
+                    d.parser = Parser::Failed;
+                    d.tails = [Vec::new(), Vec::new()];
+                }
                 Interest::Bypass
             }
         }
@@ -323,9 +322,10 @@ impl FlowHandler for Handler {
 impl Handler {
     fn finish_app(&mut self, meta: &FlowMeta, app: &mut AppState) {
         if let AppState::Decoding(d) = app {
-            let Parser::Dns(p) = &mut d.parser;
-            let mut sink = DnsOut { h: self, meta };
-            p.finish(&mut sink);
+            if let Parser::Dns(p) = &mut d.parser {
+                let mut sink = DnsOut { h: self, meta };
+                p.finish(&mut sink);
+            }
         }
     }
 }
