@@ -333,3 +333,41 @@ fn schema_lists_every_dataset() {
     let bad = netlake().args(["schema", "nope"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn two_sinks_at_once_get_the_same_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let jsonl = dir.path().join("out.jsonl");
+    let out = netlake()
+        .args(["replay", "--quiet", "--uid-seed", "1", "--sink"])
+        .arg(format!("parquet:{}", lake.display()))
+        .arg("--sink")
+        .arg(format!("jsonl:{}", jsonl.display()))
+        .arg(sample())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = common::parse_jsonl(&std::fs::read(&jsonl).unwrap());
+    let sql = netlake()
+        .args(["sql", "--lake"])
+        .arg(&lake)
+        .args(["--format", "csv", "SELECT count(*) AS n FROM flow"])
+        .output()
+        .unwrap();
+    assert!(
+        sql.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sql.stderr)
+    );
+    let n = of(&recs, "flow").len();
+    assert!(n > 300);
+    assert_eq!(
+        String::from_utf8(sql.stdout).unwrap().trim(),
+        format!("n\n{n}")
+    );
+}
