@@ -77,7 +77,10 @@ pub fn run(a: &ReplayArgs) -> Result<ExitCode> {
         }
         r
     })?;
-    let failed = report.inputs.iter().any(|(_, _, e)| e.is_some())
+    let failed = report
+        .inputs
+        .iter()
+        .any(|(_, _, e)| e.as_ref().is_some_and(|e| !e.is_truncation()))
         || !report.sink_errors.is_empty()
         || report.workers.iter().any(|w| w.batch_errors > 0);
     if !a.quiet {

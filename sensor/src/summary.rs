@@ -123,9 +123,17 @@ pub fn print(r: &ReplayReport, elapsed: Duration, raw_bytes: u64) {
             .map(|(k, v)| format!("{k} {v}")),
     );
     eprintln!("counted: {}", losses.join(", "));
-    for (name, _, err) in &r.inputs {
-        if let Some(e) = err {
-            eprintln!("input failed: {name}: {e}");
+    let truncated_inputs = r
+        .inputs
+        .iter()
+        .filter(|(_, _, e)| e.as_ref().is_some_and(|e| e.is_truncation()))
+        .count();
+    eprintln!("truncated input files {truncated_inputs}");
+    for (_, _, err) in &r.inputs {
+        match err {
+            Some(e) if e.is_truncation() => eprintln!("input truncated (read up to the cut): {e}"),
+            Some(e) => eprintln!("input failed: {e}"),
+            None => {}
         }
     }
     for e in &r.sink_errors {

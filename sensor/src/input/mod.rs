@@ -9,6 +9,15 @@ pub use pcap::{PcapSource, ReadStats};
 
 use std::path::PathBuf;
 
+impl InputError {
+    /// A capture cut short in its last record (a ring buffer rotated, a disk filled
+    /// up): everything before the cut was read, so, like Zeek and Wireshark, the run
+    /// reports it and goes on rather than failing.
+    pub fn is_truncation(&self) -> bool {
+        matches!(self, InputError::Truncated { .. })
+    }
+}
+
 /// Why an input could not be read (to the end).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -49,6 +49,8 @@ pub struct PcapSource {
 /// delivered while the counters are updated.
 struct State {
     path: PathBuf,
+    /// Legacy pcap: (snaplen, big-endian), to tell a cut-short record from a corrupt one.
+    legacy: Option<(u32, bool)>,
     /// Legacy pcap: one interface; pcapng: the current section's interfaces.
     interfaces: Vec<Interface>,
     /// Uncompressed bytes consumed so far (for error offsets).
@@ -78,6 +80,7 @@ impl PcapSource {
             reader,
             st: State {
                 path,
+                legacy: None,
                 interfaces: Vec::new(),
                 offset: 0,
                 last_ts_us: 0,
@@ -103,6 +106,7 @@ impl PcapSource {
                 Ok((len, block)) => {
                     match block {
                         PcapBlockOwned::LegacyHeader(h) => {
+                            st.legacy = Some((h.snaplen, h.is_bigendian()));
                             let resolution = if h.is_nanosecond_precision() {
                                 1_000_000_000
                             } else {
@@ -181,6 +185,22 @@ impl PcapSource {
                     }
                 }
                 Err(PcapError::UnexpectedEof) => {
+                    // A record longer than any the capture could hold is corrupt, not cut short.
+                    if let (Some((snap, be)), Some(len)) =
+                        (st.legacy, self.reader.data().get(8..12))
+                    {
+                        let bytes: [u8; 4] = len.try_into().unwrap_or([0; 4]);
+                        let caplen = if be {
+                            u32::from_be_bytes(bytes)
+                        } else {
+                            u32::from_le_bytes(bytes)
+                        };
+                        if caplen > snap.max(262_144) {
+                            return Err(st.corrupt(&format!(
+                                "record length {caplen} exceeds the snaplen {snap}"
+                            )));
+                        }
+                    }
                     return Err(InputError::Truncated {
                         path: st.path.clone(),
                         offset: st.offset,

@@ -44,7 +44,7 @@ pub struct Progress {
 #[derive(Debug, Default)]
 pub struct ReplayReport {
     /// Per input: read counters and the error that stopped it, if any.
-    pub inputs: Vec<(String, ReadStats, Option<String>)>,
+    pub inputs: Vec<(String, ReadStats, Option<InputError>)>,
     /// Per worker counters.
     pub workers: Vec<WorkerReport>,
     /// Batches written per sink, and the first error of each failed sink.
@@ -108,11 +108,9 @@ pub fn replay(
         let name = spec.display_path().display().to_string();
         let (stats, err) = read_one(spec, &mut pending, &to_workers, &recycle_rx, progress);
         if let Some(e) = &err {
-            tracing::error!(input = %name, "{e}");
+            tracing::warn!(input = %name, "{e}");
         }
-        report
-            .inputs
-            .push((name, stats, err.map(|e| e.to_string())));
+        report.inputs.push((name, stats, err));
     }
     for (i, b) in pending.into_iter().enumerate() {
         if !b.is_empty() {
