@@ -51,50 +51,23 @@ impl Frame {
 }
 
 /// Reads a classic pcap (either byte order, micro- or nanosecond timestamps, any link
-/// type). Unlike [`crate::gen::pcap::read_seed`], which only takes the Ethernet seeds the
-/// generator can rewrite, this keeps raw-IP, Linux cooked and loopback captures too.
+/// type) through the generator's reader, keeping raw-IP, Linux cooked and loopback
+/// captures that the generator itself (Ethernet only) refuses.
 ///
 /// # Errors
 /// A description of the problem for pcapng files, unknown magic numbers and records that run
 /// past the end of the buffer.
 pub fn parse_pcap(buf: &[u8]) -> Result<Vec<Frame>, String> {
-    let word = |off: usize, be: bool| -> Option<u32> {
-        let b: [u8; 4] = buf.get(off..off.checked_add(4)?)?.try_into().ok()?;
-        Some(if be {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
+    let (link, packets) = crate::gen::pcap::parse_classic(buf)?;
+    Ok(packets
+        .into_iter()
+        .map(|p| Frame {
+            link: LinkType(link),
+            ts_us: i64::try_from(p.ts_us).unwrap_or(i64::MAX),
+            wire_len: p.orig_len,
+            data: p.data,
         })
-    };
-    let (be, nanos) = match word(0, false).ok_or("shorter than a pcap header")? {
-        0xa1b2_c3d4 => (false, false),
-        0xa1b2_3c4d => (false, true),
-        0xd4c3_b2a1 => (true, false),
-        0x4d3c_b2a1 => (true, true),
-        m => return Err(format!("not a classic pcap (magic {m:#010x})")),
-    };
-    // The upper bits of the link-type word carry FCS information (pcap-savefile(5)).
-    let link = LinkType(word(20, be).ok_or("truncated file header")? & 0x0fff_ffff);
-    let mut frames = Vec::new();
-    let mut off = 24;
-    while off < buf.len() {
-        let field = |i: usize| word(off + 4 * i, be).ok_or("truncated record header");
-        let (sec, frac, caplen, wire_len) = (field(0)?, field(1)?, field(2)?, field(3)?);
-        let start = off + 16;
-        let end = start
-            .checked_add(usize::try_from(caplen).map_err(|_| "record too large")?)
-            .ok_or("record too large")?;
-        let data = buf.get(start..end).ok_or("record runs past end of file")?;
-        let frac_us = if nanos { frac / 1000 } else { frac };
-        frames.push(Frame {
-            link,
-            ts_us: i64::from(sec) * 1_000_000 + i64::from(frac_us),
-            wire_len,
-            data: data.to_vec(),
-        });
-        off = end;
-    }
-    Ok(frames)
+        .collect())
 }
 
 /// Every frame of `testdata/corpus/*.pcap` followed by the `testdata/bench/*.pcap` seeds

@@ -50,6 +50,22 @@ pub fn read_seed(path: &Path) -> Result<Vec<SeedPacket>> {
 }
 
 fn parse_seed(buf: &[u8]) -> std::result::Result<Vec<SeedPacket>, String> {
+    let (linktype, packets) = parse_classic(buf)?;
+    if linktype != LINKTYPE_ETHERNET {
+        return Err(format!(
+            "link type {linktype}, only Ethernet (1) is supported"
+        ));
+    }
+    Ok(packets)
+}
+
+/// Parses a whole classic pcap of any link type: (link type, packets). The one pcap
+/// reader of this crate; the generator and the micro-benchmark fixtures both use it.
+///
+/// # Errors
+/// A description of the problem for pcapng files, unknown magic numbers, records larger
+/// than 256 KiB and records that run past the end of the buffer.
+pub fn parse_classic(buf: &[u8]) -> std::result::Result<(u32, Vec<SeedPacket>), String> {
     let word = |off: usize, be: bool| -> Option<u32> {
         let b: [u8; 4] = buf.get(off..off.checked_add(4)?)?.try_into().ok()?;
         Some(if be {
@@ -67,12 +83,8 @@ fn parse_seed(buf: &[u8]) -> std::result::Result<Vec<SeedPacket>, String> {
         0x0a0d_0d0a => return Err("pcapng is not supported; convert with `editcap -F pcap`".into()),
         m => return Err(format!("unknown magic {m:#010x}")),
     };
+    // The upper bits of the link-type word carry FCS information (pcap-savefile(5)).
     let linktype = word(20, be).ok_or("truncated header")? & 0x0fff_ffff;
-    if linktype != LINKTYPE_ETHERNET {
-        return Err(format!(
-            "link type {linktype}, only Ethernet (1) is supported"
-        ));
-    }
     let mut out = Vec::new();
     let mut off = FILE_HEADER_LEN as usize;
     while off < buf.len() {
@@ -98,7 +110,7 @@ fn parse_seed(buf: &[u8]) -> std::result::Result<Vec<SeedPacket>, String> {
         });
         off = start + caplen;
     }
-    Ok(out)
+    Ok((linktype, out))
 }
 
 /// Streams a classic pcap (little-endian, microseconds, Ethernet) and counts what it wrote.
