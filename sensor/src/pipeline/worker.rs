@@ -287,8 +287,7 @@ impl FlowHandler for Handler {
             self.finish_app(rec.meta, app);
         }
         let k = &rec.meta.key;
-        let geo = self.s.geo.clone();
-        let (sg, dg) = match &geo {
+        let (sg, dg) = match self.s.geo.as_deref() {
             Some(g) => (g.lookup(k.src_ip), g.lookup(k.dst_ip)),
             None => Default::default(),
         };
