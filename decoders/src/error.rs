@@ -64,6 +64,30 @@ pub enum DecodeError {
         /// What was wrong.
         reason: &'static str,
     },
+    /// A TLS record or handshake message that cannot be framed or parsed.
+    #[error("bad TLS data: {reason}")]
+    TlsBadRecord {
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// A handshake message larger than the reassembly bound.
+    #[error("TLS handshake message of {len} bytes exceeds the reassembly bound")]
+    TlsHandshakeTooLarge {
+        /// The announced message length.
+        len: usize,
+    },
+    /// A certificate that x509 parsing rejected.
+    #[error("malformed X.509 certificate: {reason}")]
+    X509Malformed {
+        /// The parser's explanation.
+        reason: String,
+    },
+    /// A QUIC packet that cannot be parsed or decrypted.
+    #[error("bad QUIC packet: {reason}")]
+    QuicBadPacket {
+        /// What was wrong.
+        reason: &'static str,
+    },
 }
 
 impl DecodeError {
@@ -77,6 +101,10 @@ impl DecodeError {
             Self::DnsBadRdata { .. } => "dns_bad_rdata",
             Self::DnsBadTcpLength { .. } => "dns_bad_tcp_length",
             Self::DnsBadMessage { .. } => "dns_bad_message",
+            Self::TlsBadRecord { .. } => "tls_bad_record",
+            Self::TlsHandshakeTooLarge { .. } => "tls_handshake_too_large",
+            Self::X509Malformed { .. } => "x509_malformed",
+            Self::QuicBadPacket { .. } => "quic_bad_packet",
         }
     }
 }

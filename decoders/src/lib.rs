@@ -49,6 +49,8 @@
 pub mod detect;
 pub mod dns;
 pub mod error;
+pub mod tls;
+pub mod x509;
 
 pub use detect::{detect, AppProto, Transport};
 pub use error::{DecodeError, Result};
