@@ -49,6 +49,7 @@
 pub mod detect;
 pub mod dns;
 pub mod error;
+pub mod quic;
 pub mod tls;
 pub mod x509;
 

@@ -57,6 +57,20 @@ impl TlsParser {
     }
 }
 
+/// Build the client half of a session record from one complete ClientHello
+/// handshake message (type, 3-byte length, body), for callers that reassemble
+/// the handshake themselves (QUIC's CRYPTO frames). Fills `server_name`, `alpn`,
+/// `client_versions`, `ja3`/`ja3_string` and `ja4`/`ja4_r` (prefix `q` when `quic`).
+pub fn session_from_client_hello(msg: &[u8], ts_us: i64, quic: bool) -> Result<TlsRecord> {
+    // Filled in by the TLS work.
+    let _ = msg;
+    Ok(TlsRecord {
+        ts_us,
+        quic,
+        ..TlsRecord::default()
+    })
+}
+
 /// Whether `payload` (the first bytes of a TCP direction) looks like the start
 /// of TLS: a handshake record of SSL 3.0 to TLS 1.3, or an SSLv2-framed ClientHello.
 pub fn probe(payload: &[u8]) -> bool {
