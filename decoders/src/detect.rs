@@ -1,18 +1,25 @@
 //! Protocol detection: ports are hints, each module's `probe` confirms.
 //!
-//! Detection is deliberately conservative: a protocol is only chosen when a
-//! well-known port of that protocol is involved *and* the payload passes the
-//! module's cheap plausibility check. `None` means "unknown (yet)": the caller
-//! may try again with the next payload or give up.
+//! Detection is deliberately conservative. DNS is only chosen when a DNS port
+//! is involved *and* the payload passes the module's cheap plausibility check.
+//! TLS and QUIC are recognised on any port by content alone, because their
+//! first bytes are distinctive (a handshake record header; a QUIC long-header
+//! Initial of a known version) and because hiding TLS on odd ports is exactly
+//! what a hunter wants to see. `None` means "unknown (yet)": the caller may
+//! try again with the next payload or give up.
 
-use crate::dns;
 use crate::Dir;
+use crate::{dns, quic, tls};
 
 /// An application protocol this crate can decode.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AppProto {
     /// DNS, including mDNS (5353) and LLMNR (5355), which share the wire format.
     Dns,
+    /// TLS (and SSL) over TCP, on any port.
+    Tls,
+    /// QUIC (v1, v2) over UDP: the Initial packets' ClientHello.
+    Quic,
 }
 
 impl AppProto {
@@ -20,6 +27,8 @@ impl AppProto {
     pub fn name(&self) -> &'static str {
         match self {
             AppProto::Dns => "dns",
+            AppProto::Tls => "tls",
+            AppProto::Quic => "quic",
         }
     }
 }
@@ -61,7 +70,11 @@ pub fn detect(
             return Some(AppProto::Dns);
         }
     }
-    None
+    match transport {
+        Transport::Tcp if tls::probe(payload) => Some(AppProto::Tls),
+        Transport::Udp if quic::probe(payload) => Some(AppProto::Quic),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -94,6 +107,26 @@ mod tests {
             Some(AppProto::Dns)
         );
         assert_eq!(detect(Transport::Tcp, 40000, 53, Dir::Orig, QUERY), None);
+    }
+
+    #[test]
+    fn detect_tls_and_quic_on_any_port() {
+        let hello = [
+            0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00, 0x00, 0x3c, 0x03, 0x03,
+        ];
+        assert_eq!(
+            detect(Transport::Tcp, 40000, 8443, Dir::Orig, &hello),
+            Some(AppProto::Tls)
+        );
+        assert_eq!(detect(Transport::Udp, 40000, 8443, Dir::Orig, &hello), None);
+        let mut initial = vec![0xc3, 0, 0, 0, 1, 8];
+        initial.extend_from_slice(&[0; 32]);
+        assert_eq!(
+            detect(Transport::Udp, 40000, 443, Dir::Orig, &initial),
+            Some(AppProto::Quic)
+        );
+        assert_eq!(AppProto::Tls.name(), "tls");
+        assert_eq!(AppProto::Quic.name(), "quic");
     }
 
     #[test]

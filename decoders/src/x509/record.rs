@@ -19,9 +19,10 @@ pub struct X509Record {
     pub subject: Option<String>,
     /// Issuer DN, same rendering.
     pub issuer: Option<String>,
-    /// The subject's first common name.
+    /// The subject's most specific (last in DER order) common name, decoded to
+    /// text: the entry Zeek takes for `certificate.cn`.
     pub common_name: Option<String>,
-    /// Start of validity, µs since the epoch.
+    /// Start of validity, µs since the epoch (whole seconds; null if unreadable).
     pub not_before_us: Option<i64>,
     /// End of validity, µs since the epoch.
     pub not_after_us: Option<i64>,
@@ -49,8 +50,8 @@ pub struct X509Record {
     pub is_ca: Option<bool>,
     /// basicConstraints path length.
     pub path_len: Option<i32>,
-    /// Subject equals issuer and the signature verifies with the certificate's own key
-    /// (Zeek's rule: subject == issuer).
+    /// Subject equals issuer (same DER or same rendering); the signature is not
+    /// verified.
     pub self_signed: bool,
     /// JA4X (only with the `ja4plus` feature; null otherwise).
     pub ja4x: Option<String>,

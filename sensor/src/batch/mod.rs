@@ -9,11 +9,13 @@
 mod common;
 mod dns;
 mod flow;
+mod tls;
 mod weird;
 
 pub use common::{Common, ProtoText};
 pub use dns::append_dns;
 pub use flow::{append_flow, FlowExtra};
+pub use tls::{append_tls, append_x509};
 pub use weird::{append_weird, WeirdRow};
 
 use std::fmt::Write as _;

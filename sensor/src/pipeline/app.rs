@@ -4,10 +4,13 @@
 //! we do not decode hold no allocation at all.
 
 use decoders::dns::DnsParser;
+use decoders::quic::QuicParser;
+use decoders::tls::TlsParser;
 use decoders::{AppProto, Transport};
 
 /// Bytes of an incomplete message kept per direction while waiting for the rest
-/// (a DNS/TCP message is at most 65535 + 2 bytes, RFC 1035 4.2.2).
+/// (a DNS/TCP message is at most 65535 + 2 bytes, RFC 1035 4.2.2; a TLS record
+/// at most 2^14 + 2048 + 5 bytes, RFC 5246 6.2.3).
 pub const MAX_TAIL_BYTES: usize = 65_537;
 
 /// What we know of a flow's application protocol.
@@ -38,6 +41,10 @@ pub struct Decoding {
 pub enum Parser {
     /// DNS over UDP or TCP.
     Dns(DnsParser),
+    /// TLS over TCP.
+    Tls(TlsParser),
+    /// QUIC Initial packets over UDP.
+    Quic(QuicParser),
     /// Decoding failed (framing lost): the flow keeps its protocol name, the
     /// parser's state is dropped and the payload is skipped.
     Failed,
@@ -56,6 +63,8 @@ impl AppState {
     pub fn start(proto: AppProto, transport: Transport) -> Self {
         let parser = match proto {
             AppProto::Dns => Parser::Dns(DnsParser::new(transport)),
+            AppProto::Tls => Parser::Tls(TlsParser::new(transport)),
+            AppProto::Quic => Parser::Quic(QuicParser::new()),
         };
         AppState::Decoding(Box::new(Decoding {
             proto,

@@ -7,14 +7,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use decoders::dns::DnsRecord;
-use decoders::{Dir as DDir, Progress, RecordSink, Segment, Transport, Weird};
+use decoders::dns::{DnsParser, DnsRecord};
+use decoders::quic::QuicParser;
+use decoders::tls::{TlsEvent, TlsParser};
+use decoders::{AppProto, Dir as DDir, Progress, RecordSink, Segment, Transport, Weird};
 use flow::{Chunk, Dir, FlowHandler, FlowMeta, FlowRecord, FlowStats, FlowTracker, Interest};
 
 use super::app::{AppState, Decoding, Parser, MAX_TAIL_BYTES};
 use super::packets::PacketBatch;
 use crate::batch::{
-    append_dns, append_flow, append_weird, Common, DatasetBatch, FlowExtra, WeirdRow,
+    append_dns, append_flow, append_tls, append_weird, append_x509, Common, DatasetBatch,
+    FlowExtra, WeirdRow,
 };
 use crate::enrich::{Geo, HomeNets};
 
@@ -56,30 +59,28 @@ pub struct WorkerReport {
     pub truncated_stream_bytes: u64,
 }
 
-struct Batches {
-    flow: DatasetBatch,
-    dns: DatasetBatch,
-    weird: DatasetBatch,
-}
+/// The datasets a worker writes, in the order of its builder array.
+const DATASETS: [&str; 5] = ["flow", "dns", "tls", "x509", "weird"];
+const FLOW: usize = 0;
+const DNS: usize = 1;
+const TLS: usize = 2;
+const X509: usize = 3;
+const WEIRD: usize = 4;
 
 /// The decoders' view of the worker: receives flow events, writes records.
 struct Handler {
     s: WorkerSettings,
-    b: Batches,
+    b: [DatasetBatch; DATASETS.len()],
     out: Sender<Output>,
     scratch: String,
     report: WorkerReport,
     weird_counts: std::collections::HashMap<&'static str, u64>,
-    record_counts: [u64; 3],
+    record_counts: [u64; DATASETS.len()],
 }
 
 impl Handler {
     fn send(&mut self, which: usize) {
-        let b = match which {
-            0 => &mut self.b.flow,
-            1 => &mut self.b.dns,
-            _ => &mut self.b.weird,
-        };
+        let b = &mut self.b[which];
         let dataset = b.name();
         match b.finish() {
             Ok(Some(batch)) => {
@@ -95,20 +96,14 @@ impl Handler {
         }
     }
 
-    fn send_full(&mut self) {
-        if self.b.flow.is_full() {
-            self.send(0);
-        }
-        if self.b.dns.is_full() {
-            self.send(1);
-        }
-        if self.b.weird.is_full() {
-            self.send(2);
+    fn send_if_full(&mut self, which: usize) {
+        if self.b[which].is_full() {
+            self.send(which);
         }
     }
 
     fn send_all(&mut self) {
-        for i in 0..3 {
+        for i in 0..DATASETS.len() {
             self.send(i);
         }
     }
@@ -123,7 +118,7 @@ impl Handler {
     ) {
         *self.weird_counts.entry(name).or_insert(0) += 1;
         append_weird(
-            &mut self.b.weird,
+            &mut self.b[WEIRD],
             &self.s.common,
             meta,
             WeirdRow {
@@ -134,12 +129,11 @@ impl Handler {
             },
             &mut self.scratch,
         );
-        if self.b.weird.is_full() {
-            self.send(2);
-        }
+        self.send_if_full(WEIRD);
     }
 
-    /// Feed one chunk to the flow's decoder; returns whether to keep delivering.
+    /// Feed one chunk to the flow's decoder; returns whether to keep delivering
+    /// this direction (a decoder that is `Done` with it gets it bypassed).
     fn decode(
         &mut self,
         flow: &FlowMeta,
@@ -147,33 +141,132 @@ impl Handler {
         dir: Dir,
         ts_us: i64,
         chunk: Chunk<'_>,
-    ) -> Result<(), decoders::DecodeError> {
-        let ddir = match dir {
+    ) -> Result<Interest, decoders::DecodeError> {
+        let tcp = flow.key.proto == 6;
+        let tail = &mut d.tails[dir as usize];
+        let limit_name = match d.proto {
+            AppProto::Dns => "dns_buffer_limit",
+            AppProto::Tls | AppProto::Quic => "tls_buffer_limit",
+        };
+        let mut feed = Feed {
+            dir,
+            ts_us,
+            tcp,
+            tail,
+            limit_name,
+        };
+        match &mut d.parser {
+            Parser::Dns(p) => feed.run(
+                p,
+                chunk,
+                &mut DnsOut {
+                    h: self,
+                    meta: flow,
+                },
+            ),
+            Parser::Tls(p) => feed.run(
+                p,
+                chunk,
+                &mut TlsOut {
+                    h: self,
+                    meta: flow,
+                },
+            ),
+            Parser::Quic(p) => feed.run(
+                p,
+                chunk,
+                &mut TlsOut {
+                    h: self,
+                    meta: flow,
+                },
+            ),
+            Parser::Failed => Ok(Interest::Bypass),
+        }
+    }
+}
+
+/// One parser's view of the decoder contract, so one driver serves them all.
+trait StreamDecoder<R> {
+    fn feed(
+        &mut self,
+        dir: DDir,
+        ts_us: i64,
+        seg: Segment<'_>,
+        out: &mut impl RecordSink<R>,
+    ) -> decoders::Result<Progress>;
+}
+
+impl StreamDecoder<DnsRecord> for DnsParser {
+    fn feed(
+        &mut self,
+        dir: DDir,
+        ts_us: i64,
+        seg: Segment<'_>,
+        out: &mut impl RecordSink<DnsRecord>,
+    ) -> decoders::Result<Progress> {
+        DnsParser::feed(self, dir, ts_us, seg, out)
+    }
+}
+
+impl StreamDecoder<TlsEvent> for TlsParser {
+    fn feed(
+        &mut self,
+        dir: DDir,
+        ts_us: i64,
+        seg: Segment<'_>,
+        out: &mut impl RecordSink<TlsEvent>,
+    ) -> decoders::Result<Progress> {
+        TlsParser::feed(self, dir, ts_us, seg, out)
+    }
+}
+
+impl StreamDecoder<TlsEvent> for QuicParser {
+    fn feed(
+        &mut self,
+        dir: DDir,
+        ts_us: i64,
+        seg: Segment<'_>,
+        out: &mut impl RecordSink<TlsEvent>,
+    ) -> decoders::Result<Progress> {
+        QuicParser::feed(self, dir, ts_us, seg, out)
+    }
+}
+
+/// Sinks that can also count a truncation (the tail buffer's cap was hit).
+trait Truncations {
+    fn truncated(&mut self, ts_us: i64, name: &'static str, bytes: usize);
+}
+
+/// One chunk's trip through a decoder: TCP bytes the decoder did not consume
+/// wait in the direction's tail buffer (bounded by [`MAX_TAIL_BYTES`]).
+struct Feed<'t> {
+    dir: Dir,
+    ts_us: i64,
+    tcp: bool,
+    tail: &'t mut Vec<u8>,
+    limit_name: &'static str,
+}
+
+impl Feed<'_> {
+    fn run<R, P, S>(self, p: &mut P, chunk: Chunk<'_>, sink: &mut S) -> decoders::Result<Interest>
+    where
+        P: StreamDecoder<R>,
+        S: RecordSink<R> + Truncations,
+    {
+        let ddir = match self.dir {
             Dir::Orig => DDir::Orig,
             Dir::Resp => DDir::Resp,
         };
-        let tcp = flow.key.proto == 6;
-        let Parser::Dns(p) = &mut d.parser else {
-            return Ok(());
-        };
-        let mut sink = DnsOut {
-            h: self,
-            meta: flow,
-        };
-        match chunk {
-            Chunk::Data(data) if !tcp => {
-                let _ = p.feed(ddir, ts_us, Segment::Data(data), &mut sink)?;
-            }
+        let ts_us = self.ts_us;
+        let tail = self.tail;
+        let progress = match chunk {
+            Chunk::Data(data) if !self.tcp => p.feed(ddir, ts_us, Segment::Data(data), sink)?,
             Chunk::Data(data) => {
-                let tail = &mut d.tails[dir as usize];
                 let (progress, buffered) = if tail.is_empty() {
-                    (p.feed(ddir, ts_us, Segment::Data(data), &mut sink)?, data)
+                    (p.feed(ddir, ts_us, Segment::Data(data), sink)?, data)
                 } else {
                     tail.extend_from_slice(data);
-                    (
-                        p.feed(ddir, ts_us, Segment::Data(tail), &mut sink)?,
-                        &tail[..],
-                    )
+                    (p.feed(ddir, ts_us, Segment::Data(tail), sink)?, &tail[..])
                 };
                 let keep_from = match progress {
                     Progress::Consumed(n) => n.min(buffered.len()),
@@ -182,27 +275,30 @@ impl Handler {
                 };
                 let rest = buffered.len() - keep_from;
                 if rest > MAX_TAIL_BYTES {
-                    sink.h.report.truncated_stream_bytes += rest as u64;
-                    sink.h
-                        .weird_row(Some(flow), ts_us, "dns_buffer_limit", "", false);
-                    d.tails[dir as usize].clear();
+                    sink.truncated(ts_us, self.limit_name, rest);
+                    tail.clear();
                 } else if rest == 0 {
-                    d.tails[dir as usize].clear();
-                } else if d.tails[dir as usize].is_empty() {
-                    d.tails[dir as usize].extend_from_slice(&data[keep_from..]);
+                    tail.clear();
+                } else if tail.is_empty() {
+                    tail.extend_from_slice(&data[keep_from..]);
                 } else {
-                    d.tails[dir as usize].drain(..keep_from);
+                    tail.drain(..keep_from);
                 }
+                progress
             }
             Chunk::Gap(n) => {
-                d.tails[dir as usize].clear();
-                let _ = p.feed(ddir, ts_us, Segment::Gap(n), &mut sink)?;
+                tail.clear();
+                p.feed(ddir, ts_us, Segment::Gap(n), sink)?
             }
-            Chunk::End => {
-                let _ = p.feed(ddir, ts_us, Segment::Eof, &mut sink)?;
+            Chunk::End => p.feed(ddir, ts_us, Segment::Eof, sink)?,
+        };
+        Ok(match progress {
+            Progress::Done => {
+                *tail = Vec::new();
+                Interest::Bypass
             }
-        }
-        Ok(())
+            _ => Interest::Continue,
+        })
     }
 }
 
@@ -215,20 +311,57 @@ struct DnsOut<'a> {
 impl RecordSink<DnsRecord> for DnsOut<'_> {
     fn record(&mut self, r: DnsRecord) {
         append_dns(
-            &mut self.h.b.dns,
+            &mut self.h.b[DNS],
             &self.h.s.common,
             self.meta,
             &r,
             &mut self.h.scratch,
         );
-        if self.h.b.dns.is_full() {
-            self.h.send(1);
+        self.h.send_if_full(DNS);
+    }
+
+    fn weird(&mut self, w: Weird) {
+        self.h
+            .weird_row(Some(self.meta), w.ts_us, w.name, &w.addl, w.notice);
+    }
+}
+
+impl Truncations for DnsOut<'_> {
+    fn truncated(&mut self, ts_us: i64, name: &'static str, bytes: usize) {
+        self.h.truncated(self.meta, ts_us, name, bytes);
+    }
+}
+
+/// Adapter: TLS sessions and certificates go into the `tls` and `x509` builders.
+struct TlsOut<'a> {
+    h: &'a mut Handler,
+    meta: &'a FlowMeta,
+}
+
+impl RecordSink<TlsEvent> for TlsOut<'_> {
+    fn record(&mut self, ev: TlsEvent) {
+        let h = &mut *self.h;
+        match ev {
+            TlsEvent::Session(r) => {
+                append_tls(&mut h.b[TLS], &h.s.common, self.meta, &r, &mut h.scratch);
+                h.send_if_full(TLS);
+            }
+            TlsEvent::Certificate(c) => {
+                append_x509(&mut h.b[X509], &h.s.common, self.meta, &c, &mut h.scratch);
+                h.send_if_full(X509);
+            }
         }
     }
 
     fn weird(&mut self, w: Weird) {
         self.h
             .weird_row(Some(self.meta), w.ts_us, w.name, &w.addl, w.notice);
+    }
+}
+
+impl Truncations for TlsOut<'_> {
+    fn truncated(&mut self, ts_us: i64, name: &'static str, bytes: usize) {
+        self.h.truncated(self.meta, ts_us, name, bytes);
     }
 }
 
@@ -266,7 +399,7 @@ impl FlowHandler for Handler {
             return Interest::Bypass;
         };
         match self.decode(flow, d, dir, ts_us, chunk) {
-            Ok(()) => Interest::Continue,
+            Ok(interest) => interest,
             Err(e) => {
                 let name = e.weird_name();
                 self.weird_row(Some(flow), ts_us, name, &e.to_string(), false);
@@ -302,15 +435,13 @@ impl FlowHandler for Handler {
             dst_as_org: dg.as_org,
         };
         append_flow(
-            &mut self.b.flow,
+            &mut self.b[FLOW],
             &self.s.common,
             rec,
             &extra,
             &mut self.scratch,
         );
-        if self.b.flow.is_full() {
-            self.send(0);
-        }
+        self.send_if_full(FLOW);
     }
 
     fn weird(&mut self, flow: Option<&FlowMeta>, ts_us: i64, name: &'static str, addl: &str) {
@@ -321,11 +452,18 @@ impl FlowHandler for Handler {
 impl Handler {
     fn finish_app(&mut self, meta: &FlowMeta, app: &mut AppState) {
         if let AppState::Decoding(d) = app {
-            if let Parser::Dns(p) = &mut d.parser {
-                let mut sink = DnsOut { h: self, meta };
-                p.finish(&mut sink);
+            match &mut d.parser {
+                Parser::Dns(p) => p.finish(&mut DnsOut { h: self, meta }),
+                Parser::Tls(p) => p.finish(&mut TlsOut { h: self, meta }),
+                Parser::Quic(p) => p.finish(&mut TlsOut { h: self, meta }),
+                Parser::Failed => {}
             }
         }
+    }
+
+    fn truncated(&mut self, meta: &FlowMeta, ts_us: i64, name: &'static str, bytes: usize) {
+        self.report.truncated_stream_bytes += bytes as u64;
+        self.weird_row(Some(meta), ts_us, name, "", false);
     }
 }
 
@@ -343,16 +481,12 @@ pub fn run(
     let mut tracker: FlowTracker<AppState> = FlowTracker::new(cfg, s.common.uid_seed);
     let mut h = Handler {
         s,
-        b: Batches {
-            flow: DatasetBatch::new("flow", rows),
-            dns: DatasetBatch::new("dns", rows),
-            weird: DatasetBatch::new("weird", rows),
-        },
+        b: DATASETS.map(|d| DatasetBatch::new(d, rows)),
         out,
         scratch: String::with_capacity(64),
         report: WorkerReport::default(),
         weird_counts: Default::default(),
-        record_counts: [0; 3],
+        record_counts: [0; DATASETS.len()],
     };
     let mut last_cut = Instant::now();
     let mut last_len = 0u64;
@@ -365,7 +499,9 @@ pub fn run(
         let len = tracker.len() as u64;
         flows_gauge.fetch_add(len.wrapping_sub(last_len), Ordering::Relaxed);
         last_len = len;
-        h.send_full();
+        for i in 0..DATASETS.len() {
+            h.send_if_full(i);
+        }
         if last_cut.elapsed() >= interval {
             h.send_all();
             last_cut = Instant::now();
@@ -376,11 +512,7 @@ pub fn run(
     h.send_all();
     let mut report = std::mem::take(&mut h.report);
     report.flow = tracker.stats().clone();
-    report.records = vec![
-        ("flow", h.record_counts[0]),
-        ("dns", h.record_counts[1]),
-        ("weird", h.record_counts[2]),
-    ];
+    report.records = DATASETS.iter().copied().zip(h.record_counts).collect();
     report.weirds = h
         .weird_counts
         .iter()
