@@ -1,8 +1,9 @@
 //! Fidelity against peer tools: every vendored corpus capture is replayed by the
-//! real binary, must not crash, and its `flow` and `dns` records are compared with
-//! what Zeek (conn.log, dns.log) and Arkime (session packet/byte counters)
-//! extracted from the same capture (`testdata/corpus/expected/`, format in
-//! `EXPECTED.md`).
+//! real binary, must not crash, and its `flow`, `dns`, `tls` and `x509` records are
+//! compared with what Zeek (conn.log, dns.log, ssl.log, x509.log), Arkime (session
+//! counters, TLS fingerprints, certificates) and FoxIO's JA4 reference extracted
+//! from the same capture (`testdata/corpus/expected/`, format in `EXPECTED.md`).
+//! JA4S and JA4X are compared only in a build with the `ja4plus` feature.
 //!
 //! Every disagreement fails the test unless it is in [`ALLOW`], which says why we
 //! keep it.
@@ -225,6 +226,104 @@ const ZEEK_DNS: &[(&str, &str)] = &[
     ("ttls", "ttls"),
 ];
 
+const ZEEK_TLS: &[(&str, &str)] = &[
+    ("sni", "server_name"),
+    ("version", "version"),
+    ("cipher", "cipher"),
+    ("curve", "curve"),
+    ("resumed", "resumed"),
+    ("established", "established"),
+    ("last_alert", "last_alert"),
+    ("server_cert_chain_sha256", "cert_chain_fps"),
+    ("client_cert_chain_sha256", "client_cert_chain_fps"),
+    ("server_subject", "subject"),
+    ("server_issuer", "issuer"),
+    ("sni_matches_cert", "sni_matches_cert"),
+];
+const JA4_TLS: &[(&str, &str)] = &[("sni", "server_name"), ("ja4", "ja4"), ("ja4s", "ja4s")];
+const ARKIME_TLS: &[(&str, &str)] = &[
+    ("sni", "server_name"),
+    ("versions", "version"),
+    ("ciphers", "cipher"),
+    ("ja3", "ja3"),
+    ("ja3_string", "ja3_string"),
+    ("ja3s", "ja3s"),
+    ("ja3s_string", "ja3s_string"),
+    ("ja4", "ja4"),
+    ("ja4_r", "ja4_r"),
+];
+const ZEEK_X509: &[(&str, &str)] = &[
+    ("sha256", "fingerprint_sha256"),
+    ("version", "version"),
+    ("serial", "serial"),
+    ("subject", "subject"),
+    ("issuer", "issuer"),
+    ("not_before", "not_before"),
+    ("not_after", "not_after"),
+    ("key_alg", "key_alg"),
+    ("sig_alg", "sig_alg"),
+    ("key_type", "key_type"),
+    ("key_length", "key_length"),
+    ("exponent", "exponent"),
+    ("curve", "curve"),
+    ("san_dns", "san_dns"),
+    ("ca", "is_ca"),
+    ("path_len", "path_len"),
+    ("host_cert", "host_cert"),
+    ("client_cert", "client_cert"),
+];
+const JA4_X509: &[(&str, &str)] = &[("chain_index", "chain_index"), ("ja4x", "ja4x")];
+const ARKIME_X509: &[(&str, &str)] = &[
+    ("sha1", "fingerprint_sha1"),
+    ("not_before", "not_before"),
+    ("not_after", "not_after"),
+    ("key_alg", "key_alg"),
+];
+
+/// Fields only a `ja4plus` build fills (FoxIO License 1.1 fingerprints).
+const JA4PLUS_FIELDS: &[&str] = &["ja4s", "ja4x", "ja4h"];
+
+/// Seconds since the epoch of our RFC 3339 timestamps (`2014-04-09T12:05:08.000000Z`).
+fn epoch_seconds(ts: &str) -> Option<f64> {
+    let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm) = (num(11..13)?, num(14..16)?);
+    let secs: f64 = ts.get(17..)?.trim_end_matches('Z').parse().ok()?;
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + hh * 3_600 + mm * 60) as f64 + secs)
+}
+
+/// Our value of `of` in the peer's representation, where the two differ only in form.
+fn ours_as_peer(peer: &str, kind: &str, ef: &str, ours: &Value) -> Value {
+    match (ef, ours) {
+        ("not_before" | "not_after", Value::String(s)) => {
+            epoch_seconds(s).map_or(Value::Null, Value::from)
+        }
+        // Arkime spells versions `TLSv1.2`, Zeek and we `TLSv12`; Arkime keeps per-session
+        // sets, so one value of ours is a one-element list.
+        ("versions", Value::String(s)) => {
+            let v = match s.as_str() {
+                "TLSv10" => "TLSv1",
+                "TLSv11" => "TLSv1.1",
+                "TLSv12" => "TLSv1.2",
+                "TLSv13" => "TLSv1.3",
+                other => other,
+            };
+            Value::Array(vec![Value::String(v.to_string())])
+        }
+        (_, Value::String(_)) if peer == "arkime" && kind == "tls" => {
+            Value::Array(vec![ours.clone()])
+        }
+        _ => ours.clone(),
+    }
+}
+
 /// Arkime names IP protocols; we write the number (SCHEMA.md `proto`).
 fn proto_number(name: &str) -> &str {
     match name {
@@ -297,6 +396,24 @@ fn same(field: &str, exp: &Value, ours: &Value) -> bool {
     }
 }
 
+/// Beyond the flow: which of our records an expected record describes.
+fn same_key(peer: &str, kind: &str, exp: &Value, r: &Value) -> bool {
+    let eq = |ef: &str, of: &str| match exp.get(ef) {
+        None => true,
+        Some(Value::String(e)) => r[of].as_str().is_some_and(|o| o.eq_ignore_ascii_case(e)),
+        Some(Value::Array(list)) if list.len() == 1 => r[of].as_str() == list[0].as_str(),
+        Some(e) => &r[of] == e,
+    };
+    match (peer, kind) {
+        (_, "dns") => eq("trans_id", "trans_id") && eq("query", "query"),
+        (_, "tls") => eq("sni", "server_name"),
+        ("zeek", "x509") => eq("sha256", "fingerprint_sha256"),
+        ("arkime", "x509") => eq("sha1", "fingerprint_sha1"),
+        ("ja4", "x509") => eq("chain_index", "chain_index"),
+        _ => true,
+    }
+}
+
 #[derive(Default)]
 struct Tally {
     fields: u64,
@@ -308,7 +425,7 @@ struct Tally {
 }
 
 #[test]
-fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
+fn corpus_records_agree_with_zeek_arkime_and_ja4() {
     let dir = common::testdata().join("corpus");
     let mut pcaps: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -338,6 +455,8 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
             .filter(|r| r["final"] == true)
             .collect();
         let dns = common::of(&recs, "dns");
+        let tls = common::of(&recs, "tls");
+        let x509 = common::of(&recs, "x509");
         // Each expected listing claims each of our records at most once.
         let mut claimed: BTreeMap<(String, String), Vec<bool>> = BTreeMap::new();
         for line in text.lines() {
@@ -350,13 +469,21 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
                 ("zeek", "flow") => (ZEEK_FLOW, &flows),
                 ("arkime", "flow") => (ARKIME_FLOW, &flows),
                 ("zeek", "dns") => (ZEEK_DNS, &dns),
+                ("zeek", "tls") => (ZEEK_TLS, &tls),
+                ("ja4", "tls") => (JA4_TLS, &tls),
+                ("arkime", "tls") => (ARKIME_TLS, &tls),
+                ("zeek", "x509") => (ZEEK_X509, &x509),
+                ("ja4", "x509") => (JA4_X509, &x509),
+                ("arkime", "x509") => (ARKIME_X509, &x509),
                 _ => continue,
             };
             let used = claimed
                 .entry((peer.to_string(), kind.to_string()))
                 .or_insert_with(|| vec![false; pool.len()]);
             let key = five_tuple(&exp, false);
-            if key.0.is_empty() {
+            // Zeek's x509.log names no connection: its certificates pair by fingerprint.
+            let by_cert_only = peer == "zeek" && kind == "x509";
+            if key.0.is_empty() && !by_cert_only {
                 // An Arkime session of a non-IP protocol: we track IP flows only.
                 continue;
             }
@@ -369,14 +496,8 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
                 continue;
             }
             let label = format!("{name} {} {}:{} > {}:{}", key.4, key.0, key.1, key.2, key.3);
-            let want_id = exp.get("trans_id").and_then(Value::as_i64);
-            let want_q = exp.get("query").and_then(Value::as_str);
             let found = pool.iter().enumerate().position(|(i, r)| {
-                !used[i]
-                    && same_flow(&exp, r)
-                    && (kind != "dns"
-                        || (want_id.is_none_or(|id| r["trans_id"].as_i64() == Some(id))
-                            && want_q.is_none_or(|q| r["query"].as_str() == Some(q))))
+                !used[i] && (by_cert_only || same_flow(&exp, r)) && same_key(peer, kind, &exp, r)
             });
             let t = tally.entry(format!("{peer}.{kind}")).or_default();
             t.records += 1;
@@ -401,8 +522,12 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
             let ours = pool[i];
             for (ef, of) in fields {
                 let Some(e) = exp.get(*ef) else { continue };
+                if JA4PLUS_FIELDS.contains(ef) && !cfg!(feature = "ja4plus") {
+                    continue;
+                }
                 let id = format!("{peer}.{kind}.{ef}");
-                if same(ef, e, &ours[*of]) {
+                let mine = ours_as_peer(peer, kind, ef, &ours[*of]);
+                if same(ef, e, &mine) {
                     t.fields += 1;
                     t.agree += 1;
                 } else if ALLOW
@@ -412,10 +537,8 @@ fn corpus_flow_and_dns_agree_with_zeek_and_arkime() {
                     t.allowed += 1;
                 } else {
                     t.fields += 1;
-                    t.failures.push(format!(
-                        "{name}: {id} {key:?}: expected {e} ours {}",
-                        ours[*of]
-                    ));
+                    t.failures
+                        .push(format!("{name}: {id} {key:?}: expected {e} ours {mine}"));
                 }
             }
         }

@@ -16,12 +16,11 @@ pub fn append_tls(
 ) {
     let mut row = b.row();
     common.append(&mut row, r.ts_us, meta, scratch);
-    let strs = |v: &[String]| v.iter().map(String::as_str).collect::<Vec<_>>();
     row.str(r.version.as_deref())
         .str(r.cipher.as_deref())
         .str(r.curve.as_deref())
         .str(r.server_name.as_deref())
-        .str_list(r.alpn.as_deref().map(strs))
+        .str_list(r.alpn.as_ref().map(|v| strs(v)))
         .str(r.alpn_selected.as_deref())
         .bool(Some(r.resumed))
         .bool(Some(r.established))
@@ -51,7 +50,6 @@ pub fn append_x509(
 ) {
     let mut row = b.row();
     common.append(&mut row, r.ts_us, meta, scratch);
-    let strs = |v: &[String]| v.iter().map(String::as_str).collect::<Vec<_>>();
     row.i32(Some(r.chain_index))
         .str(Some(&r.fingerprint_sha256))
         .str(Some(&r.fingerprint_sha1))
@@ -78,4 +76,9 @@ pub fn append_x509(
         .str(r.ja4x.as_deref())
         .bool(Some(r.host_cert))
         .bool(Some(r.client_cert));
+}
+
+/// A list column's items as `&str`.
+fn strs(v: &[String]) -> impl Iterator<Item = &str> {
+    v.iter().map(String::as_str)
 }

@@ -13,6 +13,13 @@ use decoders::{AppProto, Transport};
 /// at most 2^14 + 2048 + 5 bytes, RFC 5246 6.2.3).
 pub const MAX_TAIL_BYTES: usize = 65_537;
 
+/// Data chunks of a TCP flow (both directions together) checked for a protocol
+/// we decode before the flow is given up as unknown. Protocols upgrade to TLS a
+/// few exchanges in (FTP `AUTH TLS`, IRC/XMPP/LDAP `STARTTLS`, MySQL and
+/// PostgreSQL SSL requests, RDP's X.224 negotiation, HTTP `CONNECT`), always at
+/// a message boundary; 32 chunks covers the corpus's longest (XMPP dialback).
+pub const MAX_PROBE_CHUNKS: u16 = 32;
+
 /// What we know of a flow's application protocol.
 ///
 /// One pointer wide (the `Box` niche holds the other variants), so the flow-table
@@ -29,8 +36,8 @@ pub enum AppState {
 
 /// A flow being decoded.
 pub struct Decoding {
-    /// The protocol.
-    pub proto: AppProto,
+    /// The protocol (`None` while still probing an unknown TCP flow).
+    pub proto: Option<AppProto>,
     /// Its parser.
     pub parser: Parser,
     /// Unconsumed stream bytes per direction (TCP only), index `Dir as usize`.
@@ -45,9 +52,15 @@ pub enum Parser {
     Tls(TlsParser),
     /// QUIC Initial packets over UDP.
     Quic(QuicParser),
-    /// Decoding failed (framing lost): the flow keeps its protocol name, the
-    /// parser's state is dropped and the payload is skipped.
+    /// Decoding failed (framing lost), or probing gave up: the flow keeps its
+    /// protocol name, the parser's state is dropped and the payload is skipped.
     Failed,
+    /// An unknown TCP flow whose chunks are still checked for a protocol starting
+    /// mid-stream (STARTTLS and the like), at most [`MAX_PROBE_CHUNKS`].
+    Probing {
+        /// Data chunks checked so far.
+        chunks: u16,
+    },
 }
 
 impl AppState {
@@ -55,7 +68,7 @@ impl AppState {
     pub fn proto_name(&self) -> Option<&'static str> {
         match self {
             AppState::Undecided => None,
-            AppState::Decoding(d) => Some(d.proto.name()),
+            AppState::Decoding(d) => d.proto.map(|p| p.name()),
         }
     }
 
@@ -67,10 +80,24 @@ impl AppState {
             AppProto::Quic => Parser::Quic(QuicParser::new()),
         };
         AppState::Decoding(Box::new(Decoding {
-            proto,
+            proto: Some(proto),
             parser,
             tails: [Vec::new(), Vec::new()],
         }))
+    }
+
+    /// Start probing an unknown TCP flow (its first chunk was checked already).
+    pub fn probing() -> Self {
+        AppState::Decoding(Box::new(Decoding {
+            proto: None,
+            parser: Parser::Probing { chunks: 1 },
+            tails: [Vec::new(), Vec::new()],
+        }))
+    }
+
+    /// Whether this flow is an unknown TCP flow still being probed.
+    pub fn is_probing(&self) -> bool {
+        matches!(self, AppState::Decoding(d) if matches!(d.parser, Parser::Probing { .. }))
     }
 }
 

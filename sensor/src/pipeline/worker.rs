@@ -13,7 +13,7 @@ use decoders::tls::{TlsEvent, TlsParser};
 use decoders::{AppProto, Dir as DDir, Progress, RecordSink, Segment, Transport, Weird};
 use flow::{Chunk, Dir, FlowHandler, FlowMeta, FlowRecord, FlowStats, FlowTracker, Interest};
 
-use super::app::{AppState, Decoding, Parser, MAX_TAIL_BYTES};
+use super::app::{AppState, Decoding, Parser, MAX_PROBE_CHUNKS, MAX_TAIL_BYTES};
 use super::packets::PacketBatch;
 use crate::batch::{
     append_dns, append_flow, append_tls, append_weird, append_x509, Common, DatasetBatch,
@@ -145,10 +145,12 @@ impl Handler {
         let tcp = flow.key.proto == 6;
         let tail = &mut d.tails[dir as usize];
         let limit_name = match d.proto {
-            AppProto::Dns => "dns_buffer_limit",
-            AppProto::Tls | AppProto::Quic => "tls_buffer_limit",
+            Some(AppProto::Dns) => "dns_buffer_limit",
+            Some(AppProto::Tls | AppProto::Quic) => "tls_buffer_limit",
+            #[allow(unreachable_patterns)]
+            _ => "app_buffer_limit",
         };
-        let mut feed = Feed {
+        let feed = Feed {
             dir,
             ts_us,
             tcp,
@@ -180,7 +182,7 @@ impl Handler {
                     meta: flow,
                 },
             ),
-            Parser::Failed => Ok(Interest::Bypass),
+            Parser::Failed | Parser::Probing { .. } => Ok(Interest::Bypass),
         }
     }
 }
@@ -376,7 +378,7 @@ impl FlowHandler for Handler {
         ts_us: i64,
         chunk: Chunk<'_>,
     ) -> Interest {
-        if let AppState::Undecided = app {
+        if matches!(app, AppState::Undecided) || app.is_probing() {
             let Chunk::Data(data) = chunk else {
                 return Interest::Continue;
             };
@@ -392,7 +394,7 @@ impl FlowHandler for Handler {
             };
             match decoders::detect(transport, flow.key.src_port, flow.key.dst_port, ddir, data) {
                 Some(p) => *app = AppState::start(p, transport),
-                None => return Interest::Bypass,
+                None => return probe_further(app, transport),
             }
         }
         let AppState::Decoding(d) = app else {
@@ -449,6 +451,31 @@ impl FlowHandler for Handler {
     }
 }
 
+/// An unknown flow's chunk matched no protocol: UDP flows are given up at once,
+/// TCP flows are probed for up to [`MAX_PROBE_CHUNKS`] chunks (STARTTLS and the like).
+fn probe_further(app: &mut AppState, transport: Transport) -> Interest {
+    if transport == Transport::Udp {
+        return Interest::Bypass;
+    }
+    match app {
+        AppState::Undecided => {
+            *app = AppState::probing();
+            Interest::Continue
+        }
+        AppState::Decoding(d) => match &mut d.parser {
+            Parser::Probing { chunks } if *chunks + 1 < MAX_PROBE_CHUNKS => {
+                *chunks += 1;
+                Interest::Continue
+            }
+            _ => {
+                // Give up: both directions are bypassed as their next chunk arrives.
+                d.parser = Parser::Failed;
+                Interest::Bypass
+            }
+        },
+    }
+}
+
 impl Handler {
     fn finish_app(&mut self, meta: &FlowMeta, app: &mut AppState) {
         if let AppState::Decoding(d) = app {
@@ -456,7 +483,7 @@ impl Handler {
                 Parser::Dns(p) => p.finish(&mut DnsOut { h: self, meta }),
                 Parser::Tls(p) => p.finish(&mut TlsOut { h: self, meta }),
                 Parser::Quic(p) => p.finish(&mut TlsOut { h: self, meta }),
-                Parser::Failed => {}
+                Parser::Failed | Parser::Probing { .. } => {}
             }
         }
     }
