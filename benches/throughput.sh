@@ -2,15 +2,16 @@
 # End-to-end throughput benchmark for netlake. See benches/README.md.
 #
 #   benches/throughput.sh [--bytes 1G] [--flows 500k] [--seed 1] [--span 3600]
-#                         [--regen] [--no-build] [--no-peers]
+#                         [--mix dns=72,tls=12,http=5,tcp=11] [--regen] [--no-build] [--no-peers]
 #
 # Builds release binaries, generates bench-out/capture-*.pcap with gen-capture if it is
 # missing, then replays that one file with: the netlake read floor, netlake with 1 and 2
-# workers (parquet sink), and tshark / ndpiReader when installed. Each run is measured
+# workers (parquet sink), netlake with 1 worker and TLS decoding off, and tshark /
+# ndpiReader when installed. Each run is measured
 # with /usr/bin/time -v; a table of throughput, CPU efficiency and memory follows.
 set -uo pipefail
 
-BYTES=1G FLOWS=500k SEED=1 SPAN=3600 REGEN=0 BUILD=1 PEERS=1
+BYTES=1G FLOWS=500k SEED=1 SPAN=3600 MIX="" REGEN=0 BUILD=1 PEERS=1
 usage() { sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -18,6 +19,7 @@ while [[ $# -gt 0 ]]; do
         --flows) FLOWS=${2:?--flows needs a value}; shift 2 ;;
         --seed) SEED=${2:?--seed needs a value}; shift 2 ;;
         --span) SPAN=${2:?--span needs a value}; shift 2 ;;
+        --mix) MIX=${2:?--mix needs a value}; shift 2 ;;
         --regen) REGEN=1; shift ;;
         --no-build) BUILD=0; shift ;;
         --no-peers) PEERS=0; shift ;;
@@ -48,10 +50,12 @@ fi
 [[ -n $NETLAKE && -x $NETLAKE ]] || NETLAKE=""
 
 # --- capture -----------------------------------------------------------------------------
-CAP="$OUT/capture-$BYTES-$FLOWS-s$SEED-span$SPAN.pcap"
+MIXARGS=() MIXNAME=""
+if [[ -n $MIX ]]; then MIXARGS=(--mix "$MIX"); MIXNAME="-mix${MIX//[^a-z0-9]/_}"; fi
+CAP="$OUT/capture-$BYTES-$FLOWS-s$SEED-span$SPAN$MIXNAME.pcap"
 if [[ $REGEN == 1 || ! -f $CAP || ! -f $CAP.meta ]]; then
-    "$GEN" --bytes "$BYTES" --flows "$FLOWS" --seed "$SEED" --span "$SPAN" --out "$CAP" \
-        testdata/bench/*.pcap || { note "gen-capture failed"; exit 2; }
+    "$GEN" --bytes "$BYTES" --flows "$FLOWS" --seed "$SEED" --span "$SPAN" "${MIXARGS[@]}" \
+        --out "$CAP" testdata/bench/*.pcap || { note "gen-capture failed"; exit 2; }
 fi
 meta() { awk -F= -v k="$1" '$1 == k { print $2 }' "$CAP.meta"; }
 PACKETS=$(meta packets) WIRE_BYTES=$(meta wire_bytes) GEN_FLOWS=$(meta flows)
@@ -115,6 +119,11 @@ else
     fi
     run_case netlake-w1 "$NETLAKE" replay --sink "parquet:$OUT/lake" --workers 1 "$CAP"
     run_case netlake-w2 "$NETLAKE" replay --sink "parquet:$OUT/lake" --workers 2 "$CAP"
+    if "$NETLAKE" replay --help 2>&1 | grep -q -- '--decoders'; then
+        # Every decoder but TLS: TLS flows are probed as unknown TCP, then bypassed.
+        run_case netlake-notls "$NETLAKE" replay --sink "parquet:$OUT/lake" --workers 1 \
+            --decoders dns,quic "$CAP"
+    fi
 fi
 if [[ $PEERS == 1 ]]; then
     if command -v tshark >/dev/null; then
@@ -162,6 +171,11 @@ echo
 if [[ -n ${WALL[netlake-w1]:-} && -n ${WALL[netlake-w2]:-} ]]; then
     awk -v a="${WALL[netlake-w1]}" -v b="${WALL[netlake-w2]}" 'BEGIN {
         if (a > 0 && b > 0) printf "scaling 1 -> 2 workers: %.2fx faster (%.0f%% parallel efficiency)\n", a / b, 50 * a / b }'
+fi
+if [[ -n ${WALL[netlake-w1]:-} && -n ${WALL[netlake-notls]:-} ]]; then
+    awk -v on="${CPU[netlake-w1]}" -v off="${CPU[netlake-notls]}" -v bulk="$(meta bulk_bytes)" -v wire="$WIRE_BYTES" 'BEGIN {
+        if (on > 0 && off > 0) printf "TLS decoding on vs off (1 worker): %.2fx the CPU time\n", on / off
+        if (on > 0 && bulk > 0) printf "encrypted bulk payload in the capture: %d bytes (%.0f%% of wire bytes)\n", bulk, 100 * bulk / wire }'
 fi
 for n in "${NOTES[@]}"; do echo "note: $n"; done
 echo "raw output: $OUT/<run>.{out,err,time}; table as TSV: $TSV"

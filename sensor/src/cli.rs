@@ -61,6 +61,10 @@ pub struct ReplayArgs {
     /// Active timeout in seconds: long flows emit an update record this often (0 = off).
     #[arg(long)]
     pub active_timeout: Option<u64>,
+    /// Application decoders to run, comma-separated (`dns,tls,quic`), `all` (the
+    /// default) or `none`. Flows of a disabled protocol are only counted.
+    #[arg(long, value_name = "LIST")]
+    pub decoders: Option<String>,
     /// Benchmark read floor: read and parse L2-L4 only (no flow table, no decoders, no output).
     #[arg(long)]
     pub floor: bool,

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::cli::ReplayArgs;
 use crate::enrich::HomeNets;
+use crate::pipeline::DecoderSet;
 
 /// Default home networks: RFC 1918 and IPv6 unique local addresses.
 pub const DEFAULT_HOME_NET: &str = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
@@ -24,6 +25,7 @@ struct FileConfig {
     uid_seed: Option<u64>,
     batch_rows: Option<usize>,
     active_timeout: Option<u64>,
+    decoders: Option<String>,
 }
 
 /// Where records go.
@@ -74,6 +76,8 @@ pub struct Config {
     pub batch_rows: usize,
     /// Active timeout (ms, 0 = off).
     pub active_timeout_ms: u64,
+    /// Application decoders that run.
+    pub decoders: DecoderSet,
 }
 
 impl Config {
@@ -130,6 +134,12 @@ impl Config {
             .or(file.active_timeout)
             .unwrap_or(3600)
             .saturating_mul(1000);
+        let decoders_spec = a
+            .decoders
+            .clone()
+            .or(file.decoders)
+            .unwrap_or_else(|| "all".to_string());
+        let decoders = DecoderSet::parse(&decoders_spec)?;
         Ok(Config {
             sinks,
             workers,
@@ -140,6 +150,7 @@ impl Config {
             uid_seed,
             batch_rows,
             active_timeout_ms,
+            decoders,
         })
     }
 }

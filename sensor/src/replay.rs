@@ -55,6 +55,7 @@ pub fn run(a: &ReplayArgs) -> Result<ExitCode> {
         geo,
         batch_rows: cfg.batch_rows,
         batch_interval: Duration::from_secs(5),
+        decoders: cfg.decoders,
     };
     let progress = Progress::default();
     let total: u64 = inputs.iter().filter_map(|i| i.size()).sum();

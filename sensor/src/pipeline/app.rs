@@ -20,6 +20,53 @@ pub const MAX_TAIL_BYTES: usize = 65_537;
 /// a message boundary; 32 chunks covers the corpus's longest (XMPP dialback).
 pub const MAX_PROBE_CHUNKS: u16 = 32;
 
+/// The application decoders a run uses (`--decoders`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecoderSet(u32);
+
+impl DecoderSet {
+    /// Every protocol netlake decodes, in the order `netlake replay --help` names them.
+    pub const KNOWN: &'static [AppProto] = &[AppProto::Dns, AppProto::Tls, AppProto::Quic];
+
+    /// All decoders on.
+    pub fn all() -> Self {
+        Self::KNOWN.iter().fold(DecoderSet(0), |s, p| s.with(*p))
+    }
+
+    fn with(self, p: AppProto) -> Self {
+        DecoderSet(self.0 | 1 << p as u32)
+    }
+
+    /// Whether `p` is decoded.
+    pub fn contains(self, p: AppProto) -> bool {
+        self.0 & 1 << p as u32 != 0
+    }
+
+    /// Parse `all`, `none` or a comma-separated list of protocol names.
+    ///
+    /// # Errors
+    /// An unknown protocol name (the message lists the known ones).
+    pub fn parse(spec: &str) -> anyhow::Result<Self> {
+        match spec.trim() {
+            "all" => return Ok(Self::all()),
+            "none" | "" => return Ok(DecoderSet(0)),
+            _ => {}
+        }
+        let mut set = DecoderSet(0);
+        for name in spec.split(',').map(str::trim) {
+            let Some(p) = Self::KNOWN.iter().find(|p| p.name() == name) else {
+                let known: Vec<&str> = Self::KNOWN.iter().map(|p| p.name()).collect();
+                anyhow::bail!(
+                    "--decoders: unknown protocol {name:?} (known: {}, or all, none)",
+                    known.join(", ")
+                );
+            };
+            set = set.with(*p);
+        }
+        Ok(set)
+    }
+}
+
 /// What we know of a flow's application protocol.
 ///
 /// One pointer wide (the `Box` niche holds the other variants), so the flow-table
@@ -104,6 +151,17 @@ impl AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoder_set_parses_lists_and_rejects_unknown_names() {
+        let s = DecoderSet::parse("dns, quic").unwrap();
+        assert!(s.contains(AppProto::Dns) && s.contains(AppProto::Quic));
+        assert!(!s.contains(AppProto::Tls));
+        assert!(DecoderSet::parse("all").unwrap().contains(AppProto::Tls));
+        assert!(!DecoderSet::parse("none").unwrap().contains(AppProto::Dns));
+        let e = DecoderSet::parse("dns,gopher").unwrap_err().to_string();
+        assert!(e.contains("gopher") && e.contains("tls"), "{e}");
+    }
 
     #[test]
     fn flow_table_entry_with_app_state_fits_256_bytes() {

@@ -14,6 +14,7 @@ mod app;
 mod packets;
 mod worker;
 
+pub use app::DecoderSet;
 pub use packets::PacketBatch;
 pub use worker::{WorkerReport, WorkerSettings};
 

@@ -42,6 +42,8 @@ pub struct WorkerSettings {
     pub batch_rows: usize,
     /// Wall-clock interval after which partial batches are sent anyway.
     pub batch_interval: Duration,
+    /// Application decoders that run.
+    pub decoders: super::app::DecoderSet,
 }
 
 /// Counters a worker reports when it ends.
@@ -393,7 +395,8 @@ impl FlowHandler for Handler {
                 DDir::Resp
             };
             match decoders::detect(transport, flow.key.src_port, flow.key.dst_port, ddir, data) {
-                Some(p) => *app = AppState::start(p, transport),
+                Some(p) if self.s.decoders.contains(p) => *app = AppState::start(p, transport),
+                Some(_) => return Interest::Bypass,
                 None => return probe_further(app, transport),
             }
         }
