@@ -5,11 +5,14 @@
 //! TLS and QUIC are recognised on any port by content alone, because their
 //! first bytes are distinctive (a handshake record header; a QUIC long-header
 //! Initial of a known version) and because hiding TLS on odd ports is exactly
-//! what a hunter wants to see. `None` means "unknown (yet)": the caller may
+//! what a hunter wants to see. HTTP/1.x is recognised on any TCP port too,
+//! after those checks: a request line with a known method and an `HTTP/1.x`
+//! version from the client, or a status line first from the server.
+//! `None` means "unknown (yet)": the caller may
 //! try again with the next payload or give up.
 
 use crate::Dir;
-use crate::{dns, quic, tls};
+use crate::{dns, http, quic, tls};
 
 /// An application protocol this crate can decode.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -20,6 +23,8 @@ pub enum AppProto {
     Tls,
     /// QUIC (v1, v2) over UDP: the Initial packets' ClientHello.
     Quic,
+    /// HTTP/1.0 and 1.1 over TCP, on any port.
+    Http,
 }
 
 impl AppProto {
@@ -29,6 +34,7 @@ impl AppProto {
             AppProto::Dns => "dns",
             AppProto::Tls => "tls",
             AppProto::Quic => "quic",
+            AppProto::Http => "http",
         }
     }
 }
@@ -72,6 +78,7 @@ pub fn detect(
     }
     match transport {
         Transport::Tcp if tls::probe(payload) => Some(AppProto::Tls),
+        Transport::Tcp if http::probe(payload, dir) => Some(AppProto::Http),
         Transport::Udp if quic::probe(payload) => Some(AppProto::Quic),
         _ => None,
     }
@@ -127,6 +134,41 @@ mod tests {
         );
         assert_eq!(AppProto::Tls.name(), "tls");
         assert_eq!(AppProto::Quic.name(), "quic");
+    }
+
+    #[test]
+    fn detect_http_on_any_port_by_content() {
+        let req = b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n";
+        for port in [80, 8089, 22, 40001] {
+            assert_eq!(
+                detect(Transport::Tcp, 40000, port, Dir::Orig, req),
+                Some(AppProto::Http)
+            );
+        }
+        assert_eq!(
+            detect(
+                Transport::Tcp,
+                8080,
+                40000,
+                Dir::Resp,
+                b"HTTP/1.0 200 OK\r\n"
+            ),
+            Some(AppProto::Http)
+        );
+        assert_eq!(detect(Transport::Udp, 40000, 80, Dir::Orig, req), None);
+        assert_eq!(
+            detect(Transport::Tcp, 40000, 80, Dir::Orig, b"FOO / HTTP/1.1\r\n"),
+            None
+        );
+        assert_eq!(
+            detect(Transport::Tcp, 40000, 80, Dir::Orig, b"GET / SIP/2.0\r\n"),
+            None
+        );
+        assert_eq!(
+            detect(Transport::Tcp, 40000, 80, Dir::Orig, b"HTTP/1.1 200 OK\r\n"),
+            None
+        );
+        assert_eq!(AppProto::Http.name(), "http");
     }
 
     #[test]

@@ -82,6 +82,24 @@ pub enum DecodeError {
         /// The parser's explanation.
         reason: String,
     },
+    /// Bytes where an HTTP message should start that cannot start one.
+    #[error("not an HTTP message: {reason}")]
+    HttpBadMessage {
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// An HTTP head longer than `http::MAX_HEAD_LEN` without its end.
+    #[error("HTTP head exceeds the limit ({len} bytes without its end)")]
+    HttpHeaderTooLarge {
+        /// Bytes seen without the end of the head.
+        len: usize,
+    },
+    /// Chunked transfer coding that cannot be followed.
+    #[error("bad HTTP chunked encoding: {reason}")]
+    HttpBadChunk {
+        /// What was wrong.
+        reason: &'static str,
+    },
     /// A QUIC packet that cannot be parsed or decrypted.
     #[error("bad QUIC packet: {reason}")]
     QuicBadPacket {
@@ -105,6 +123,9 @@ impl DecodeError {
             Self::TlsHandshakeTooLarge { .. } => "tls_handshake_too_large",
             Self::X509Malformed { .. } => "x509_malformed",
             Self::QuicBadPacket { .. } => "quic_bad_packet",
+            Self::HttpBadMessage { .. } => "http_bad_message",
+            Self::HttpHeaderTooLarge { .. } => "http_header_too_large",
+            Self::HttpBadChunk { .. } => "http_bad_chunk",
         }
     }
 }
@@ -139,11 +160,26 @@ mod tests {
         for e in all {
             let n = e.weird_name();
             assert!(n.starts_with("dns_"), "{n}");
-            assert!(
-                n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
-                "{n}"
-            );
+            assert_snake(n);
             assert!(!e.to_string().is_empty());
         }
+        let http = [
+            DecodeError::HttpBadMessage { reason: "x" },
+            DecodeError::HttpHeaderTooLarge { len: 1 },
+            DecodeError::HttpBadChunk { reason: "x" },
+        ];
+        for e in http {
+            let n = e.weird_name();
+            assert!(n.starts_with("http_"), "{n}");
+            assert_snake(n);
+            assert!(!e.to_string().is_empty());
+        }
+    }
+
+    fn assert_snake(n: &str) {
+        assert!(
+            n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "{n}"
+        );
     }
 }

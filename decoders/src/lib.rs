@@ -9,6 +9,9 @@
 //! - [`detect::detect`]: which protocol a flow speaks (port hints + probes).
 //! - [`dns::DnsParser`]: DNS over UDP and TCP (also mDNS and LLMNR), producing
 //!   [`dns::DnsRecord`]s rendered like Zeek's `dns.log`.
+//! - [`http::HttpParser`]: HTTP/1.x, producing [`http::HttpRecord`]s
+//!   rendered like Zeek's `http.log` and, through [`files::FileAnalyzer`]
+//!   (shared by every protocol that carries files), [`files::FileRecord`]s.
 //! - [`Progress`], [`Segment`], [`RecordSink`], [`Weird`]: the streaming
 //!   contract every decoder implements.
 //!
@@ -49,6 +52,8 @@
 pub mod detect;
 pub mod dns;
 pub mod error;
+pub mod files;
+pub mod http;
 pub mod quic;
 pub mod tls;
 pub mod x509;
