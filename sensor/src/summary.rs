@@ -82,6 +82,16 @@ pub fn print(r: &ReplayReport, elapsed: Duration, raw_bytes: u64) {
         flows += w.flow.flows_created;
         evicted += w.flow.flows_evicted;
         stream_trunc += w.truncated_stream_bytes;
+        let x = &w.extract;
+        for (k, v) in [
+            ("extracted files stored", x.stored),
+            ("extracted files already stored", x.duplicates),
+            ("extraction over the byte cap (files)", x.over_cap),
+            ("extraction cut (files)", x.cut),
+            ("extraction I/O errors", x.io_errors),
+        ] {
+            *counters.entry(k).or_default() += v;
+        }
         let f = &w.flow;
         for (k, v) in [
             ("non-IP packets", f.non_ip),

@@ -277,7 +277,9 @@ pub(crate) fn on_chain<S: RecordSink<TlsEvent>>(
             Ok(mut rec) => {
                 rec.ts_us = ts_us;
                 rec.chain_index = i32::try_from(i).unwrap_or(i32::MAX);
-                rec.host_cert = dir == Dir::Resp;
+                // Zeek's meanings: the end-host (first) certificate of either
+                // chain, and whether the client sent it.
+                rec.host_cert = i == 0;
                 rec.client_cert = dir == Dir::Orig;
                 if dir == Dir::Resp && i == 0 {
                     sess.subject = rec.subject.clone();

@@ -55,7 +55,7 @@ pub struct X509Record {
     pub self_signed: bool,
     /// JA4X (only with the `ja4plus` feature; null otherwise).
     pub ja4x: Option<String>,
-    /// Sent by the server.
+    /// The end-host certificate: the first of its chain (Zeek's `host_cert`).
     pub host_cert: bool,
     /// Sent by the client.
     pub client_cert: bool,

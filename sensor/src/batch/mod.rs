@@ -9,12 +9,14 @@
 mod common;
 mod dns;
 mod flow;
+mod http;
 mod tls;
 mod weird;
 
 pub use common::{Common, ProtoText};
 pub use dns::append_dns;
 pub use flow::{append_flow, FlowExtra};
+pub use http::{append_file, append_http};
 pub use tls::{append_tls, append_x509};
 pub use weird::{append_weird, WeirdRow};
 

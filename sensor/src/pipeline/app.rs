@@ -4,6 +4,8 @@
 //! we do not decode hold no allocation at all.
 
 use decoders::dns::DnsParser;
+use decoders::files::ExtractPolicy;
+use decoders::http::HttpParser;
 use decoders::quic::QuicParser;
 use decoders::tls::TlsParser;
 use decoders::{AppProto, Transport};
@@ -26,7 +28,8 @@ pub struct DecoderSet(u32);
 
 impl DecoderSet {
     /// Every protocol netlake decodes, in the order `netlake replay --help` names them.
-    pub const KNOWN: &'static [AppProto] = &[AppProto::Dns, AppProto::Tls, AppProto::Quic];
+    pub const KNOWN: &'static [AppProto] =
+        &[AppProto::Dns, AppProto::Http, AppProto::Tls, AppProto::Quic];
 
     /// All decoders on.
     pub fn all() -> Self {
@@ -99,6 +102,8 @@ pub enum Parser {
     Tls(TlsParser),
     /// QUIC Initial packets over UDP.
     Quic(QuicParser),
+    /// HTTP/1.x over TCP.
+    Http(Box<HttpParser>),
     /// Decoding failed (framing lost), or probing gave up: the flow keeps its
     /// protocol name, the parser's state is dropped and the payload is skipped.
     Failed,
@@ -119,9 +124,21 @@ impl AppState {
         }
     }
 
-    /// Start decoding `proto`.
-    pub fn start(proto: AppProto, transport: Transport) -> Self {
+    /// Start decoding `proto` for flow `flow_id`; `extract` selects HTTP bodies to store.
+    pub fn start(
+        proto: AppProto,
+        transport: Transport,
+        flow_id: u64,
+        extract: Option<&ExtractPolicy>,
+    ) -> Self {
         let parser = match proto {
+            AppProto::Http => {
+                let p = HttpParser::new(flow_id);
+                Parser::Http(Box::new(match extract {
+                    Some(policy) => p.with_extraction(policy.clone()),
+                    None => p,
+                }))
+            }
             AppProto::Dns => Parser::Dns(DnsParser::new(transport)),
             AppProto::Tls => Parser::Tls(TlsParser::new(transport)),
             AppProto::Quic => Parser::Quic(QuicParser::new()),

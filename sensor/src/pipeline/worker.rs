@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use decoders::dns::{DnsParser, DnsRecord};
+use decoders::http::{HttpEvent, HttpParser};
 use decoders::quic::QuicParser;
 use decoders::tls::{TlsEvent, TlsParser};
 use decoders::{AppProto, Dir as DDir, Progress, RecordSink, Segment, Transport, Weird};
@@ -16,10 +17,11 @@ use flow::{Chunk, Dir, FlowHandler, FlowMeta, FlowRecord, FlowStats, FlowTracker
 use super::app::{AppState, Decoding, Parser, MAX_PROBE_CHUNKS, MAX_TAIL_BYTES};
 use super::packets::PacketBatch;
 use crate::batch::{
-    append_dns, append_flow, append_tls, append_weird, append_x509, Common, DatasetBatch,
-    FlowExtra, WeirdRow,
+    append_dns, append_file, append_flow, append_http, append_tls, append_weird, append_x509,
+    Common, DatasetBatch, FlowExtra, WeirdRow,
 };
 use crate::enrich::{Geo, HomeNets};
+use crate::extract::{ExtractConfig, ExtractStats, Extractor};
 
 /// A finished record batch on its way to the sinks.
 pub struct Output {
@@ -44,6 +46,8 @@ pub struct WorkerSettings {
     pub batch_interval: Duration,
     /// Application decoders that run.
     pub decoders: super::app::DecoderSet,
+    /// File extraction (`--extract-files`), with the run's shared byte counter.
+    pub extract: Option<(Arc<ExtractConfig>, Arc<AtomicU64>)>,
 }
 
 /// Counters a worker reports when it ends.
@@ -59,15 +63,19 @@ pub struct WorkerReport {
     pub batch_errors: u64,
     /// Stream bytes skipped because a decoder's buffer cap was hit.
     pub truncated_stream_bytes: u64,
+    /// File extraction counters.
+    pub extract: ExtractStats,
 }
 
 /// The datasets a worker writes, in the order of its builder array.
-const DATASETS: [&str; 5] = ["flow", "dns", "tls", "x509", "weird"];
+const DATASETS: [&str; 7] = ["flow", "dns", "tls", "x509", "http", "files", "weird"];
 const FLOW: usize = 0;
 const DNS: usize = 1;
 const TLS: usize = 2;
 const X509: usize = 3;
-const WEIRD: usize = 4;
+const HTTP: usize = 4;
+const FILES: usize = 5;
+const WEIRD: usize = 6;
 
 /// The decoders' view of the worker: receives flow events, writes records.
 struct Handler {
@@ -77,6 +85,7 @@ struct Handler {
     scratch: String,
     report: WorkerReport,
     weird_counts: std::collections::HashMap<&'static str, u64>,
+    extractor: Option<Extractor>,
     record_counts: [u64; DATASETS.len()],
 }
 
@@ -149,6 +158,7 @@ impl Handler {
         let limit_name = match d.proto {
             Some(AppProto::Dns) => "dns_buffer_limit",
             Some(AppProto::Tls | AppProto::Quic) => "tls_buffer_limit",
+            Some(AppProto::Http) => "http_buffer_limit",
             #[allow(unreachable_patterns)]
             _ => "app_buffer_limit",
         };
@@ -180,6 +190,14 @@ impl Handler {
                 p,
                 chunk,
                 &mut TlsOut {
+                    h: self,
+                    meta: flow,
+                },
+            ),
+            Parser::Http(p) => feed.run(
+                &mut **p,
+                chunk,
+                &mut HttpOut {
                     h: self,
                     meta: flow,
                 },
@@ -221,6 +239,18 @@ impl StreamDecoder<TlsEvent> for TlsParser {
         out: &mut impl RecordSink<TlsEvent>,
     ) -> decoders::Result<Progress> {
         TlsParser::feed(self, dir, ts_us, seg, out)
+    }
+}
+
+impl StreamDecoder<HttpEvent> for HttpParser {
+    fn feed(
+        &mut self,
+        dir: DDir,
+        ts_us: i64,
+        seg: Segment<'_>,
+        out: &mut impl RecordSink<HttpEvent>,
+    ) -> decoders::Result<Progress> {
+        HttpParser::feed(self, dir, ts_us, seg, out)
     }
 }
 
@@ -363,6 +393,53 @@ impl RecordSink<TlsEvent> for TlsOut<'_> {
     }
 }
 
+/// Adapter: HTTP transactions and files go into the `http` and `files` builders;
+/// extracted bytes go to the extractor.
+struct HttpOut<'a> {
+    h: &'a mut Handler,
+    meta: &'a FlowMeta,
+}
+
+impl RecordSink<HttpEvent> for HttpOut<'_> {
+    fn record(&mut self, ev: HttpEvent) {
+        let h = &mut *self.h;
+        match ev {
+            HttpEvent::Transaction(r) => {
+                append_http(&mut h.b[HTTP], &h.s.common, self.meta, &r, &mut h.scratch);
+                h.send_if_full(HTTP);
+            }
+            HttpEvent::File(f) => {
+                let stored = h.extractor.as_mut().and_then(|x| x.finish(&f));
+                append_file(
+                    &mut h.b[FILES],
+                    &h.s.common,
+                    self.meta,
+                    &f,
+                    stored.as_deref(),
+                    &mut h.scratch,
+                );
+                h.send_if_full(FILES);
+            }
+            HttpEvent::FileData(c) => {
+                if let Some(x) = h.extractor.as_mut() {
+                    x.chunk(&c.fuid, &c.data);
+                }
+            }
+        }
+    }
+
+    fn weird(&mut self, w: Weird) {
+        self.h
+            .weird_row(Some(self.meta), w.ts_us, w.name, &w.addl, w.notice);
+    }
+}
+
+impl Truncations for HttpOut<'_> {
+    fn truncated(&mut self, ts_us: i64, name: &'static str, bytes: usize) {
+        self.h.truncated(self.meta, ts_us, name, bytes);
+    }
+}
+
 impl Truncations for TlsOut<'_> {
     fn truncated(&mut self, ts_us: i64, name: &'static str, bytes: usize) {
         self.h.truncated(self.meta, ts_us, name, bytes);
@@ -395,7 +472,10 @@ impl FlowHandler for Handler {
                 DDir::Resp
             };
             match decoders::detect(transport, flow.key.src_port, flow.key.dst_port, ddir, data) {
-                Some(p) if self.s.decoders.contains(p) => *app = AppState::start(p, transport),
+                Some(p) if self.s.decoders.contains(p) => {
+                    let policy = self.s.extract.as_ref().map(|(c, _)| &c.policy);
+                    *app = AppState::start(p, transport, flow.id, policy)
+                }
                 Some(_) => return Interest::Bypass,
                 None => return probe_further(app, transport),
             }
@@ -486,6 +566,7 @@ impl Handler {
                 Parser::Dns(p) => p.finish(&mut DnsOut { h: self, meta }),
                 Parser::Tls(p) => p.finish(&mut TlsOut { h: self, meta }),
                 Parser::Quic(p) => p.finish(&mut TlsOut { h: self, meta }),
+                Parser::Http(p) => p.finish(&mut HttpOut { h: self, meta }),
                 Parser::Failed | Parser::Probing { .. } => {}
             }
         }
@@ -509,7 +590,12 @@ pub fn run(
     let rows = s.batch_rows;
     let interval = s.batch_interval;
     let mut tracker: FlowTracker<AppState> = FlowTracker::new(cfg, s.common.uid_seed);
+    let extractor = s
+        .extract
+        .as_ref()
+        .map(|(c, used)| Extractor::new(c.clone(), used.clone()));
     let mut h = Handler {
+        extractor,
         s,
         b: DATASETS.map(|d| DatasetBatch::new(d, rows)),
         out,
@@ -538,6 +624,10 @@ pub fn run(
         }
     }
     tracker.finish(&mut h);
+    if let Some(x) = h.extractor.as_mut() {
+        x.close();
+        h.report.extract = x.stats;
+    }
     flows_gauge.fetch_sub(last_len, Ordering::Relaxed);
     h.send_all();
     let mut report = std::mem::take(&mut h.report);
