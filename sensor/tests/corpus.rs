@@ -19,6 +19,105 @@ use serde_json::Value;
 /// the expected record, so an entry can name a whole capture or one flow of it.
 const ALLOW: &[(&str, &str, &str)] = &[
     (
+        "",
+        "zeek.http.version",
+        "SCHEMA.md: `version` is the request's and `resp_version` the response's; Zeek's \
+         single `version` column is overwritten by the reply's version",
+    ),
+    (
+        "",
+        "zeek.http.response_body_len",
+        "SCHEMA.md: body lengths are after de-chunking, before content decoding; Zeek logs \
+         the decoded length (our files.seen_bytes holds that one, and agrees with Zeek's)",
+    ),
+    (
+        "zeek-tunnels-Teredo.pcap",
+        "zeek.http.",
+        "one HTTP transaction inside Teredo that we do not pair, and a status message Zeek \
+         prints as `<empty>`: not yet investigated",
+    ),
+    (
+        "zeek-tunnels-teredo_bubble_with_payload.pcap",
+        "zeek.http.",
+        "same Teredo capture family as above: not yet investigated",
+    ),
+    (
+        "zeek-mixed-vlan-mpls.pcap",
+        "zeek.http.",
+        "an HTTP transaction Zeek logs and we do not: not yet investigated",
+    ),
+    (
+        "zeek-nflog-http.pcap",
+        "zeek.http.",
+        "an HTTP transaction Zeek logs and we do not: not yet investigated",
+    ),
+    (
+        "zeek-tcp-http-with-padding.pcap",
+        "zeek.http.",
+        "an HTTP transaction Zeek logs and we do not: not yet investigated",
+    ),
+    (
+        "zeek-tunnels-gtp-gtp2_different_udp_port.pcap",
+        "zeek.http.",
+        "HTTP inside GTP on a non-standard UDP port: not yet investigated",
+    ),
+    (
+        "zeek-rdp-rdp-x509.pcap",
+        "zeek.x509.",
+        "certificates carried in RDP's own MCS/GCC messages, not TLS: no RDP decoder",
+    ),
+    (
+        "zeek-http-http-single-conn-22.pcap",
+        "zeek.http.response_body_len",
+        "2 bytes of a read-until-close body differ from Zeek's count: not yet investigated",
+    ),
+    (
+        "zeek-http-methods.pcap",
+        "zeek.http.",
+        "a scan of unusual and malformed request lines (`HTTP/1.` versions, bare methods): \
+         our HTTP decoder does not accept several of them as Zeek does yet",
+    ),
+    (
+        "zeek-http-http-bad-request-with-version.pcap",
+        "zeek.http.version",
+        "Zeek logs the version of a request line it otherwise rejects; we log none",
+    ),
+    (
+        "zeek-http-206_example_",
+        "zeek.file.",
+        "Zeek stitches 206 partial-content ranges of one resource into one file; we log each \
+         body as its own file",
+    ),
+    (
+        "zeek-smb-",
+        "zeek.file.",
+        "files carried by SMB arrive with the SMB decoder",
+    ),
+    (
+        "arkime-https-connect.pcap",
+        "",
+        "TLS inside an HTTP CONNECT tunnel: the HTTP decoder logs the CONNECT and stops; the \
+         tunnel is not handed to TLS detection yet",
+    ),
+    (
+        "arkime-opcua_synthetic.pcap",
+        "arkime.x509.",
+        "certificates carried in OPC UA OpenSecureChannel messages, not TLS: no OPC UA decoder",
+    ),
+    (
+        "arkime-arkime_synthetic.pcap",
+        "arkime.tls.",
+        "synthetic sessions whose ClientHello record is cut short by the capture (69 bytes \
+         announced, 64 present): we log no session for a hello we cannot read, Arkime logs \
+         an empty tls entry",
+    ),
+    (
+        "ja4-http2-with-cookies.pcapng",
+        "ja4.x509.",
+        "three certificates of one flow that the JA4 tool lists and we do not: not yet \
+         investigated",
+    ),
+    (
         "zeek-dns-spf.pcap",
         "zeek.dns.rd",
         "the query's UDP checksum is bad (offloaded checksum on the capture host): Zeek drops \
@@ -280,6 +379,33 @@ const ARKIME_X509: &[(&str, &str)] = &[
     ("key_alg", "key_alg"),
 ];
 
+const ZEEK_HTTP: &[(&str, &str)] = &[
+    ("trans_depth", "trans_depth"),
+    ("method", "method"),
+    ("host", "host"),
+    ("uri", "uri"),
+    ("referrer", "referrer"),
+    ("version", "version"),
+    ("user_agent", "user_agent"),
+    ("status_code", "status_code"),
+    ("status_msg", "status_msg"),
+    ("request_body_len", "request_body_len"),
+    ("response_body_len", "response_body_len"),
+    ("username", "username"),
+    ("resp_mime_types", "resp_mime_types"),
+];
+const JA4_HTTP: &[(&str, &str)] = &[("ja4h", "ja4h")];
+const ZEEK_FILE: &[(&str, &str)] = &[
+    ("source", "source"),
+    ("mime_type", "mime_type"),
+    ("seen_bytes", "seen_bytes"),
+    ("total_bytes", "total_bytes"),
+    ("missing_bytes", "missing_bytes"),
+    ("md5", "md5"),
+    ("sha1", "sha1"),
+    ("sha256", "sha256"),
+];
+
 /// Fields only a `ja4plus` build fills (FoxIO License 1.1 fingerprints).
 const JA4PLUS_FIELDS: &[&str] = &["ja4s", "ja4x", "ja4h"];
 
@@ -410,6 +536,9 @@ fn same_key(peer: &str, kind: &str, exp: &Value, r: &Value) -> bool {
         ("zeek", "x509") => eq("sha256", "fingerprint_sha256"),
         ("arkime", "x509") => eq("sha1", "fingerprint_sha1"),
         ("ja4", "x509") => eq("chain_index", "chain_index"),
+        ("zeek", "http") => eq("trans_depth", "trans_depth") && eq("uri", "uri"),
+        ("ja4", "http") => eq("ja4h", "ja4h"),
+        ("zeek", "file") => eq("sha256", "sha256") && eq("seen_bytes", "seen_bytes"),
         _ => true,
     }
 }
@@ -457,6 +586,8 @@ fn corpus_records_agree_with_zeek_arkime_and_ja4() {
         let dns = common::of(&recs, "dns");
         let tls = common::of(&recs, "tls");
         let x509 = common::of(&recs, "x509");
+        let http = common::of(&recs, "http");
+        let files = common::of(&recs, "files");
         // Each expected listing claims each of our records at most once.
         let mut claimed: BTreeMap<(String, String), Vec<bool>> = BTreeMap::new();
         for line in text.lines() {
@@ -475,6 +606,9 @@ fn corpus_records_agree_with_zeek_arkime_and_ja4() {
                 ("zeek", "x509") => (ZEEK_X509, &x509),
                 ("ja4", "x509") => (JA4_X509, &x509),
                 ("arkime", "x509") => (ARKIME_X509, &x509),
+                ("zeek", "http") => (ZEEK_HTTP, &http),
+                ("ja4", "http") if cfg!(feature = "ja4plus") => (JA4_HTTP, &http),
+                ("zeek", "file") => (ZEEK_FILE, &files),
                 _ => continue,
             };
             let used = claimed
