@@ -132,5 +132,10 @@ fn bench_certificates(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_client_hello, bench_handshake, bench_certificates);
+criterion_group!(
+    benches,
+    bench_client_hello,
+    bench_handshake,
+    bench_certificates
+);
 criterion_main!(benches);

@@ -65,6 +65,19 @@ pub struct ReplayArgs {
     /// default) or `none`. Flows of a disabled protocol are only counted.
     #[arg(long, value_name = "LIST")]
     pub decoders: Option<String>,
+    /// Store the files that HTTP carries (request and response bodies) in DIR,
+    /// named by their SHA-256 (`DIR/ab/abcd...`), each content once.
+    #[arg(long, value_name = "DIR")]
+    pub extract_files: Option<PathBuf>,
+    /// MIME types to extract, comma-separated; `type/` is a prefix, `*` everything.
+    #[arg(long, value_name = "LIST")]
+    pub extract_mime: Option<String>,
+    /// Largest single file to extract, bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub extract_max_file_bytes: Option<u64>,
+    /// Cap on the bytes all extracted files of the run may take.
+    #[arg(long, value_name = "BYTES")]
+    pub extract_max_bytes: Option<u64>,
     /// Benchmark read floor: read and parse L2-L4 only (no flow table, no decoders, no output).
     #[arg(long)]
     pub floor: bool,

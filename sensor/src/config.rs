@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::cli::ReplayArgs;
 use crate::enrich::HomeNets;
+use crate::extract::ExtractConfig;
 use crate::pipeline::DecoderSet;
 
 /// Default home networks: RFC 1918 and IPv6 unique local addresses.
@@ -26,6 +27,10 @@ struct FileConfig {
     batch_rows: Option<usize>,
     active_timeout: Option<u64>,
     decoders: Option<String>,
+    extract_files: Option<PathBuf>,
+    extract_mime: Option<String>,
+    extract_max_file_bytes: Option<u64>,
+    extract_max_bytes: Option<u64>,
 }
 
 /// Where records go.
@@ -78,6 +83,8 @@ pub struct Config {
     pub active_timeout_ms: u64,
     /// Application decoders that run.
     pub decoders: DecoderSet,
+    /// File extraction, when asked for.
+    pub extract: Option<ExtractConfig>,
 }
 
 impl Config {
@@ -140,6 +147,40 @@ impl Config {
             .or(file.decoders)
             .unwrap_or_else(|| "all".to_string());
         let decoders = DecoderSet::parse(&decoders_spec)?;
+        let extract = match a.extract_files.clone().or(file.extract_files) {
+            None => None,
+            Some(dir) => {
+                let mime = a
+                    .extract_mime
+                    .clone()
+                    .or(file.extract_mime)
+                    .unwrap_or_else(|| "*".to_string());
+                let mime_types: Vec<String> = mime
+                    .split(',')
+                    .map(|m| m.trim().to_string())
+                    .filter(|m| !m.is_empty())
+                    .collect();
+                if mime_types.is_empty() {
+                    bail!("--extract-mime: no MIME type given");
+                }
+                let max_bytes = a
+                    .extract_max_file_bytes
+                    .or(file.extract_max_file_bytes)
+                    .unwrap_or(64 << 20);
+                let max_total_bytes = a
+                    .extract_max_bytes
+                    .or(file.extract_max_bytes)
+                    .unwrap_or(1 << 30);
+                Some(ExtractConfig {
+                    dir,
+                    policy: decoders::files::ExtractPolicy {
+                        mime_types,
+                        max_bytes,
+                    },
+                    max_total_bytes,
+                })
+            }
+        };
         Ok(Config {
             sinks,
             workers,
@@ -151,6 +192,7 @@ impl Config {
             batch_rows,
             active_timeout_ms,
             decoders,
+            extract,
         })
     }
 }

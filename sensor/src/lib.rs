@@ -20,6 +20,7 @@ pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod enrich;
+pub mod extract;
 pub mod input;
 pub mod pipeline;
 pub mod replay;

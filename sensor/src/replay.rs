@@ -56,6 +56,18 @@ pub fn run(a: &ReplayArgs) -> Result<ExitCode> {
         batch_rows: cfg.batch_rows,
         batch_interval: Duration::from_secs(5),
         decoders: cfg.decoders,
+        extract: match &cfg.extract {
+            Some(x) => {
+                crate::extract::Extractor::prepare(&x.dir).with_context(|| {
+                    format!("--extract-files {}: cannot create it", x.dir.display())
+                })?;
+                Some((
+                    std::sync::Arc::new(x.clone()),
+                    std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
+                ))
+            }
+            None => None,
+        },
     };
     let progress = Progress::default();
     let total: u64 = inputs.iter().filter_map(|i| i.size()).sum();
