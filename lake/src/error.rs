@@ -110,6 +110,9 @@ pub enum LakeError {
         #[source]
         source: ArrowError,
     },
+    /// An object-store, Kafka or Arrow IPC operation failed.
+    #[error(transparent)]
+    Stream(#[from] Box<StreamError>),
     /// The tokio runtime for a blocking query could not be started.
     #[error("cannot start the tokio runtime for a query: {source}")]
     Runtime {
@@ -119,12 +122,74 @@ pub enum LakeError {
     },
 }
 
+/// Errors of the object-store, Kafka and Arrow IPC parts of the lake.
+///
+/// Kept apart from the file-system variants above so that each names what it was
+/// working on: an object key, a topic/partition/offset, a lake URL.
+#[non_exhaustive]
+#[derive(Debug, Error)]
+pub enum StreamError {
+    /// The lake location is not `s3://bucket[/prefix]`, `file:///dir` or a path.
+    #[error("invalid lake location '{location}': {reason}")]
+    InvalidLocation {
+        /// The rejected location.
+        location: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An object-store operation failed.
+    #[error("object store: {what} '{key}': {source}")]
+    Store {
+        /// The operation (`put`, `get`, `delete`, `list`).
+        what: &'static str,
+        /// The object key or prefix.
+        key: String,
+        /// The underlying error.
+        #[source]
+        source: object_store::Error,
+    },
+    /// A Kafka client operation failed.
+    #[error("kafka: {context}: {source}")]
+    Kafka {
+        /// What the client was doing (with topic/partition/offset where known).
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: rdkafka::error::KafkaError,
+    },
+    /// A message payload is not a valid Arrow IPC stream or JSON record.
+    #[error("bad message {topic}/{partition}@{offset}: {reason}")]
+    BadMessage {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// The offset.
+        offset: i64,
+        /// Why it could not be decoded.
+        reason: String,
+    },
+    /// Encoding or decoding an Arrow IPC stream failed.
+    #[error("arrow IPC: {source}")]
+    Ipc {
+        /// The underlying error.
+        #[source]
+        source: ArrowError,
+    },
+}
+
 /// Renders the dataset list of [`LakeError::UnknownTable`].
 fn list_datasets(datasets: &[String]) -> String {
     if datasets.is_empty() {
         "has no datasets yet".to_owned()
     } else {
         format!("has datasets {}", datasets.join(", "))
+    }
+}
+
+impl From<StreamError> for LakeError {
+    fn from(e: StreamError) -> Self {
+        Self::Stream(Box::new(e))
     }
 }
 

@@ -48,21 +48,28 @@
 //! # }
 //! ```
 //!
+//! Streaming: [`kafka::run`] consumes the sensor's Kafka topics and lands them
+//! exactly once in a [`LakeLocation`] (a directory or `s3://bucket/prefix`);
+//! [`query_location`] runs SQL over either; [`ipc`] is the message format.
+//!
 //! Deliberately not here: anything about packets or protocols (the lake sees only
-//! Arrow batches), and, for now, object stores other than a local directory,
-//! Kafka ingestion, compaction, indexes and aggregates.
+//! Arrow batches), and, for now, compaction, indexes and aggregates.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod error;
 mod format;
+pub mod ipc;
+pub mod kafka;
 mod partition;
 mod props;
 mod sql;
+mod sql_store;
+mod store;
 mod writer;
 
-pub use error::{LakeError, Result};
+pub use error::{LakeError, Result, StreamError};
 pub use format::{format_batches, write_batches, OutputFormat};
 pub use partition::{split_by_hour, HourPartition, TS_COLUMN};
 pub use props::{
@@ -70,4 +77,6 @@ pub use props::{
     ROW_GROUP_ROWS,
 };
 pub use sql::{datasets, partition_columns, query, query_blocking};
+pub use sql_store::{query_location, query_location_blocking};
+pub use store::LakeLocation;
 pub use writer::{LakeWriter, WriterOptions};

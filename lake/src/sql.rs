@@ -155,7 +155,7 @@ fn has_parquet(dir: &Path) -> Result<bool> {
 
 /// A session with Parquet filter pushdown on; bloom filters and page indexes are
 /// read by default (`bloom_filter_on_read`, `enable_page_index`).
-fn session() -> SessionContext {
+pub(crate) fn session() -> SessionContext {
     let mut config = SessionConfig::new().with_information_schema(true);
     let parquet = &mut config.options_mut().execution.parquet;
     parquet.pushdown_filters = true;

@@ -15,6 +15,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Replay pcap/pcapng files (plain, .gz, .zst; directories; `-` for stdin) into the lake.
@@ -23,6 +25,8 @@ pub enum Command {
     Sql(SqlArgs),
     /// Print the datasets and their fields.
     Schema(SchemaArgs),
+    /// Consume the sensors' Kafka topics and land them exactly once as Parquet (S3 or a directory).
+    LakeWriter(crate::lake_writer_cmd::LakeWriterArgs),
 }
 
 /// Flags of `netlake replay`.
@@ -65,6 +69,21 @@ pub struct ReplayArgs {
     /// default) or `none`. Flows of a disabled protocol are only counted.
     #[arg(long, value_name = "LIST")]
     pub decoders: Option<String>,
+    /// Kafka sink: topic prefix; a dataset's topic is `<prefix>.<dataset>` (default `netlake`).
+    #[arg(long, value_name = "PREFIX")]
+    pub kafka_topic_prefix: Option<String>,
+    /// Kafka sink: message format, `arrow` (one Arrow IPC stream per batch, default) or `json` (one record per message).
+    #[arg(long, value_name = "FORMAT")]
+    pub kafka_format: Option<String>,
+    /// Kafka sink: a librdkafka setting `key=value` passed through. Repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub kafka_opt: Vec<String>,
+    /// Kafka sink: spool messages to this directory while the broker is away (default: wait instead).
+    #[arg(long, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+    /// Kafka sink: spool size bound in bytes (default 1 GiB); past it messages are dropped and counted.
+    #[arg(long, value_name = "BYTES")]
+    pub spool_max_bytes: Option<u64>,
     /// Store the files that HTTP carries (request and response bodies) in DIR,
     /// named by their SHA-256 (`DIR/ab/abcd...`), each content once.
     #[arg(long, value_name = "DIR")]
@@ -102,7 +121,7 @@ pub enum SqlFormat {
 pub struct SqlArgs {
     /// The SQL statement.
     pub query: String,
-    /// Lake root directory.
+    /// Lake root: a directory, `file:///dir` or `s3://bucket/prefix` (S3 settings from AWS_* variables).
     #[arg(long, default_value = "./lake")]
     pub lake: PathBuf,
     /// Output format.

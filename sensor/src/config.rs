@@ -31,6 +31,11 @@ struct FileConfig {
     extract_mime: Option<String>,
     extract_max_file_bytes: Option<u64>,
     extract_max_bytes: Option<u64>,
+    kafka_topic_prefix: Option<String>,
+    kafka_format: Option<String>,
+    kafka_opts: Option<std::collections::BTreeMap<String, toml::Value>>,
+    spool_dir: Option<PathBuf>,
+    spool_max_bytes: Option<u64>,
 }
 
 /// Where records go.
@@ -40,6 +45,8 @@ pub enum SinkSpec {
     Parquet(PathBuf),
     /// JSON lines to a file, or stdout for `-`.
     Jsonl(PathBuf),
+    /// Kafka: `kafka:BROKERS`; the other settings come from the `kafka_*` options.
+    Kafka(crate::sinks::kafka::KafkaSinkConfig),
 }
 
 impl SinkSpec {
@@ -55,7 +62,12 @@ impl SinkSpec {
         match kind {
             "parquet" => Ok(SinkSpec::Parquet(PathBuf::from(arg))),
             "jsonl" => Ok(SinkSpec::Jsonl(PathBuf::from(arg))),
-            other => bail!("sink {s:?}: unknown sink kind {other:?} (known: parquet, jsonl)"),
+            "kafka" => Ok(SinkSpec::Kafka(crate::sinks::kafka::KafkaSinkConfig::new(
+                arg,
+            ))),
+            other => {
+                bail!("sink {s:?}: unknown sink kind {other:?} (known: parquet, jsonl, kafka)")
+            }
         }
     }
 }
@@ -181,6 +193,19 @@ impl Config {
                 })
             }
         };
+        let mut sinks = sinks;
+        crate::sinks::kafka::apply_options(
+            &mut sinks,
+            crate::sinks::kafka::KafkaOptions {
+                topic_prefix: a.kafka_topic_prefix.clone().or(file.kafka_topic_prefix),
+                format: a.kafka_format.clone().or(file.kafka_format),
+                flag_opts: a.kafka_opt.clone(),
+                file_opts: file.kafka_opts,
+                spool_dir: a.spool_dir.clone().or(file.spool_dir),
+                spool_max_bytes: a.spool_max_bytes.or(file.spool_max_bytes),
+                sensor: &sensor,
+            },
+        )?;
         Ok(Config {
             sinks,
             workers,

@@ -22,6 +22,7 @@ pub mod config;
 pub mod enrich;
 pub mod extract;
 pub mod input;
+pub mod lake_writer_cmd;
 pub mod pipeline;
 pub mod replay;
 pub mod schema;

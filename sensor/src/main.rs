@@ -39,5 +39,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay(a) => sensor::replay::run(&a),
         Command::Sql(a) => sensor::sql::run(&a),
         Command::Schema(a) => sensor::sql::schema(&a),
+        Command::LakeWriter(a) => sensor::lake_writer_cmd::run(&a),
     }
 }

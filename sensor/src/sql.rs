@@ -13,14 +13,20 @@ use crate::schema;
 /// # Errors
 /// A missing lake, an unknown table or a bad statement (the message says which).
 pub fn run(a: &SqlArgs) -> Result<ExitCode> {
-    if !a.lake.is_dir() {
-        anyhow::bail!(
-            "no lake at {} (run `netlake replay` first, or pass --lake DIR)",
-            a.lake.display()
-        );
+    let location = lake::LakeLocation::parse(&a.lake.to_string_lossy())?;
+    let batches = match &location {
+        lake::LakeLocation::Local(dir) => {
+            if !dir.is_dir() {
+                anyhow::bail!(
+                    "no lake at {} (run `netlake replay` first, or pass --lake DIR)",
+                    dir.display()
+                );
+            }
+            lake::query_blocking(dir, &a.query)
+        }
+        remote => lake::query_location_blocking(remote, &a.query),
     }
-    let batches = lake::query_blocking(&a.lake, &a.query)
-        .with_context(|| format!("query over {}", a.lake.display()))?;
+    .with_context(|| format!("query over {location}"))?;
     let fmt = match a.format {
         SqlFormat::Table => lake::OutputFormat::Table,
         SqlFormat::Csv => lake::OutputFormat::Csv,

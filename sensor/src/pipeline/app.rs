@@ -98,8 +98,8 @@ pub struct Decoding {
 pub enum Parser {
     /// DNS over UDP or TCP.
     Dns(DnsParser),
-    /// TLS over TCP.
-    Tls(TlsParser),
+    /// TLS over TCP (boxed: its reassembly state is the largest of the parsers).
+    Tls(Box<TlsParser>),
     /// QUIC Initial packets over UDP.
     Quic(QuicParser),
     /// HTTP/1.x over TCP.
@@ -140,7 +140,7 @@ impl AppState {
                 }))
             }
             AppProto::Dns => Parser::Dns(DnsParser::new(transport)),
-            AppProto::Tls => Parser::Tls(TlsParser::new(transport)),
+            AppProto::Tls => Parser::Tls(Box::new(TlsParser::new(transport))),
             AppProto::Quic => Parser::Quic(QuicParser::new()),
         };
         AppState::Decoding(Box::new(Decoding {

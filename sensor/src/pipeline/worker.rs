@@ -179,7 +179,7 @@ impl Handler {
                 },
             ),
             Parser::Tls(p) => feed.run(
-                p,
+                &mut **p,
                 chunk,
                 &mut TlsOut {
                     h: self,

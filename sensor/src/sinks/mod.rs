@@ -6,6 +6,7 @@
 //! down through the bounded channel (back-pressure) instead of dropping.
 
 mod jsonl;
+pub mod kafka;
 mod parquet;
 
 pub use jsonl::{encode_batch, JsonlSink};
@@ -43,6 +44,7 @@ pub fn build(specs: &[SinkSpec], writer_name: &str) -> Result<Vec<Box<dyn Sink>>
             Ok(match s {
                 SinkSpec::Parquet(dir) => Box::new(ParquetSink::open(dir, writer_name)?),
                 SinkSpec::Jsonl(path) => Box::new(JsonlSink::open(path)?),
+                SinkSpec::Kafka(cfg) => Box::new(kafka::KafkaSink::open(cfg)?),
             })
         })
         .collect()
