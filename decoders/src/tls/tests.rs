@@ -261,7 +261,11 @@ fn certificates_follow_the_x509_parser() {
         .count();
     assert_eq!(certs.len() + malformed, 3);
     for (i, c) in certs.iter().enumerate() {
-        assert_eq!(c.host_cert, c.chain_index == 0, "only the leaf is the host's");
+        assert_eq!(
+            c.host_cert,
+            c.chain_index == 0,
+            "only the leaf is the host's"
+        );
         assert!(!c.client_cert);
         assert!((0..3).contains(&c.chain_index));
         if let Some(prev) = i.checked_sub(1).map(|p| certs[p].chain_index) {
