@@ -98,10 +98,10 @@ pub struct Decoding {
 pub enum Parser {
     /// DNS over UDP or TCP.
     Dns(DnsParser),
-    /// TLS over TCP (boxed: its reassembly state is the largest of the parsers).
+    /// TLS over TCP (boxed, like QUIC: keeps the enum small for DNS flows).
     Tls(Box<TlsParser>),
     /// QUIC Initial packets over UDP.
-    Quic(QuicParser),
+    Quic(Box<QuicParser>),
     /// HTTP/1.x over TCP.
     Http(Box<HttpParser>),
     /// Decoding failed (framing lost), or probing gave up: the flow keeps its
@@ -141,7 +141,7 @@ impl AppState {
             }
             AppProto::Dns => Parser::Dns(DnsParser::new(transport)),
             AppProto::Tls => Parser::Tls(Box::new(TlsParser::new(transport))),
-            AppProto::Quic => Parser::Quic(QuicParser::new()),
+            AppProto::Quic => Parser::Quic(Box::new(QuicParser::new())),
         };
         AppState::Decoding(Box::new(Decoding {
             proto: Some(proto),

@@ -187,7 +187,7 @@ impl Handler {
                 },
             ),
             Parser::Quic(p) => feed.run(
-                p,
+                &mut **p,
                 chunk,
                 &mut TlsOut {
                     h: self,
