@@ -173,7 +173,7 @@ impl Handler {
             Parser::Dns(p) => feed.run(
                 p,
                 chunk,
-                &mut DnsOut {
+                &mut Out {
                     h: self,
                     meta: flow,
                 },
@@ -181,7 +181,7 @@ impl Handler {
             Parser::Tls(p) => feed.run(
                 &mut **p,
                 chunk,
-                &mut TlsOut {
+                &mut Out {
                     h: self,
                     meta: flow,
                 },
@@ -189,7 +189,7 @@ impl Handler {
             Parser::Quic(p) => feed.run(
                 &mut **p,
                 chunk,
-                &mut TlsOut {
+                &mut Out {
                     h: self,
                     meta: flow,
                 },
@@ -197,7 +197,7 @@ impl Handler {
             Parser::Http(p) => feed.run(
                 &mut **p,
                 chunk,
-                &mut HttpOut {
+                &mut Out {
                     h: self,
                     meta: flow,
                 },
@@ -218,53 +218,29 @@ trait StreamDecoder<R> {
     ) -> decoders::Result<Progress>;
 }
 
-impl StreamDecoder<DnsRecord> for DnsParser {
-    fn feed(
-        &mut self,
-        dir: DDir,
-        ts_us: i64,
-        seg: Segment<'_>,
-        out: &mut impl RecordSink<DnsRecord>,
-    ) -> decoders::Result<Progress> {
-        DnsParser::feed(self, dir, ts_us, seg, out)
-    }
+/// Each parser's inherent `feed` already has the trait's shape.
+macro_rules! stream_decoder {
+    ($($parser:ty => $rec:ty),* $(,)?) => {$(
+        impl StreamDecoder<$rec> for $parser {
+            fn feed(
+                &mut self,
+                dir: DDir,
+                ts_us: i64,
+                seg: Segment<'_>,
+                out: &mut impl RecordSink<$rec>,
+            ) -> decoders::Result<Progress> {
+                <$parser>::feed(self, dir, ts_us, seg, out)
+            }
+        }
+    )*};
 }
 
-impl StreamDecoder<TlsEvent> for TlsParser {
-    fn feed(
-        &mut self,
-        dir: DDir,
-        ts_us: i64,
-        seg: Segment<'_>,
-        out: &mut impl RecordSink<TlsEvent>,
-    ) -> decoders::Result<Progress> {
-        TlsParser::feed(self, dir, ts_us, seg, out)
-    }
-}
-
-impl StreamDecoder<HttpEvent> for HttpParser {
-    fn feed(
-        &mut self,
-        dir: DDir,
-        ts_us: i64,
-        seg: Segment<'_>,
-        out: &mut impl RecordSink<HttpEvent>,
-    ) -> decoders::Result<Progress> {
-        HttpParser::feed(self, dir, ts_us, seg, out)
-    }
-}
-
-impl StreamDecoder<TlsEvent> for QuicParser {
-    fn feed(
-        &mut self,
-        dir: DDir,
-        ts_us: i64,
-        seg: Segment<'_>,
-        out: &mut impl RecordSink<TlsEvent>,
-    ) -> decoders::Result<Progress> {
-        QuicParser::feed(self, dir, ts_us, seg, out)
-    }
-}
+stream_decoder!(
+    DnsParser => DnsRecord,
+    TlsParser => TlsEvent,
+    HttpParser => HttpEvent,
+    QuicParser => TlsEvent,
+);
 
 /// Sinks that can also count a truncation (the tail buffer's cap was hit).
 trait Truncations {
@@ -336,13 +312,27 @@ impl Feed<'_> {
     }
 }
 
-/// Adapter: DNS records from the decoder go straight into the `dns` builder.
-struct DnsOut<'a> {
+/// Adapter from a flow's decoder to the worker's builders: records go straight
+/// into their dataset's builder (one `RecordSink` impl per record type).
+struct Out<'a> {
     h: &'a mut Handler,
     meta: &'a FlowMeta,
 }
 
-impl RecordSink<DnsRecord> for DnsOut<'_> {
+impl Out<'_> {
+    fn weird(&mut self, w: Weird) {
+        self.h
+            .weird_row(Some(self.meta), w.ts_us, w.name, &w.addl, w.notice);
+    }
+}
+
+impl Truncations for Out<'_> {
+    fn truncated(&mut self, ts_us: i64, name: &'static str, bytes: usize) {
+        self.h.truncated(self.meta, ts_us, name, bytes);
+    }
+}
+
+impl RecordSink<DnsRecord> for Out<'_> {
     fn record(&mut self, r: DnsRecord) {
         append_dns(
             &mut self.h.b[DNS],
@@ -355,24 +345,11 @@ impl RecordSink<DnsRecord> for DnsOut<'_> {
     }
 
     fn weird(&mut self, w: Weird) {
-        self.h
-            .weird_row(Some(self.meta), w.ts_us, w.name, &w.addl, w.notice);
+        Out::weird(self, w);
     }
 }
 
-impl Truncations for DnsOut<'_> {
-    fn truncated(&mut self, ts_us: i64, name: &'static str, bytes: usize) {
-        self.h.truncated(self.meta, ts_us, name, bytes);
-    }
-}
-
-/// Adapter: TLS sessions and certificates go into the `tls` and `x509` builders.
-struct TlsOut<'a> {
-    h: &'a mut Handler,
-    meta: &'a FlowMeta,
-}
-
-impl RecordSink<TlsEvent> for TlsOut<'_> {
+impl RecordSink<TlsEvent> for Out<'_> {
     fn record(&mut self, ev: TlsEvent) {
         let h = &mut *self.h;
         match ev {
@@ -388,19 +365,11 @@ impl RecordSink<TlsEvent> for TlsOut<'_> {
     }
 
     fn weird(&mut self, w: Weird) {
-        self.h
-            .weird_row(Some(self.meta), w.ts_us, w.name, &w.addl, w.notice);
+        Out::weird(self, w);
     }
 }
 
-/// Adapter: HTTP transactions and files go into the `http` and `files` builders;
-/// extracted bytes go to the extractor.
-struct HttpOut<'a> {
-    h: &'a mut Handler,
-    meta: &'a FlowMeta,
-}
-
-impl RecordSink<HttpEvent> for HttpOut<'_> {
+impl RecordSink<HttpEvent> for Out<'_> {
     fn record(&mut self, ev: HttpEvent) {
         let h = &mut *self.h;
         match ev {
@@ -429,20 +398,7 @@ impl RecordSink<HttpEvent> for HttpOut<'_> {
     }
 
     fn weird(&mut self, w: Weird) {
-        self.h
-            .weird_row(Some(self.meta), w.ts_us, w.name, &w.addl, w.notice);
-    }
-}
-
-impl Truncations for HttpOut<'_> {
-    fn truncated(&mut self, ts_us: i64, name: &'static str, bytes: usize) {
-        self.h.truncated(self.meta, ts_us, name, bytes);
-    }
-}
-
-impl Truncations for TlsOut<'_> {
-    fn truncated(&mut self, ts_us: i64, name: &'static str, bytes: usize) {
-        self.h.truncated(self.meta, ts_us, name, bytes);
+        Out::weird(self, w);
     }
 }
 
@@ -563,10 +519,10 @@ impl Handler {
     fn finish_app(&mut self, meta: &FlowMeta, app: &mut AppState) {
         if let AppState::Decoding(d) = app {
             match &mut d.parser {
-                Parser::Dns(p) => p.finish(&mut DnsOut { h: self, meta }),
-                Parser::Tls(p) => p.finish(&mut TlsOut { h: self, meta }),
-                Parser::Quic(p) => p.finish(&mut TlsOut { h: self, meta }),
-                Parser::Http(p) => p.finish(&mut HttpOut { h: self, meta }),
+                Parser::Dns(p) => p.finish(&mut Out { h: self, meta }),
+                Parser::Tls(p) => p.finish(&mut Out { h: self, meta }),
+                Parser::Quic(p) => p.finish(&mut Out { h: self, meta }),
+                Parser::Http(p) => p.finish(&mut Out { h: self, meta }),
                 Parser::Failed | Parser::Probing { .. } => {}
             }
         }
