@@ -86,7 +86,8 @@ pub struct ReplayArgs {
     pub spool_max_bytes: Option<u64>,
     /// Store the files that HTTP carries (request and response bodies) in DIR,
     /// named by their SHA-256 (`DIR/ab/abcd...`), each content once.
-    #[arg(long, value_name = "DIR")]
+    /// Also `s3://bucket/prefix` (files staged in a temporary directory, then uploaded).
+    #[arg(long, value_name = "DIR|s3://...")]
     pub extract_files: Option<PathBuf>,
     /// MIME types to extract, comma-separated; `type/` is a prefix, `*` everything.
     #[arg(long, value_name = "LIST")]
@@ -97,6 +98,9 @@ pub struct ReplayArgs {
     /// Cap on the bytes all extracted files of the run may take.
     #[arg(long, value_name = "BYTES")]
     pub extract_max_bytes: Option<u64>,
+    /// Serve Prometheus metrics (packets, records per dataset, Kafka deliveries) on `ip:port`, e.g. `127.0.0.1:9598`.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<String>,
     /// Benchmark read floor: read and parse L2-L4 only (no flow table, no decoders, no output).
     #[arg(long)]
     pub floor: bool,

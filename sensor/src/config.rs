@@ -183,8 +183,20 @@ impl Config {
                     .extract_max_bytes
                     .or(file.extract_max_bytes)
                     .unwrap_or(1 << 30);
+                // An object store: files are staged locally, then uploaded.
+                let location = dir.to_string_lossy().into_owned();
+                let (dir, remote) = if location.contains("://") {
+                    let remote = lake::LakeLocation::parse(&location)
+                        .with_context(|| format!("--extract-files {location}"))?;
+                    let staging = std::env::temp_dir()
+                        .join(format!("netlake-extract-{}", std::process::id()));
+                    (staging, Some(remote))
+                } else {
+                    (dir, None)
+                };
                 Some(ExtractConfig {
                     dir,
+                    remote,
                     policy: decoders::files::ExtractPolicy {
                         mime_types,
                         max_bytes,

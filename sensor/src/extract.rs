@@ -6,6 +6,12 @@
 //! to `<dir>/<sha256[..2]>/<sha256>`. The same content seen twice is stored once.
 //! Disk use is bounded by `max_total_bytes` over the whole run (all workers);
 //! what does not fit, is cut or fails is counted, never silently lost.
+//!
+//! With an object store (`--extract-files s3://bucket/prefix`), files are staged
+//! in a local directory as above and then uploaded through the `lake` crate's
+//! store to `<prefix>/<sha256[..2]>/<sha256>` (a `HEAD` first: content already
+//! there is not sent again). The upload runs on the worker's thread, so a slow
+//! store slows the replay down rather than piling files up.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -15,6 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use decoders::files::{ExtractPolicy, ExtractState, FileRecord};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 /// What to extract and where.
 #[derive(Clone, Debug)]
@@ -25,6 +33,9 @@ pub struct ExtractConfig {
     pub policy: ExtractPolicy,
     /// Cap on the bytes stored by the whole run.
     pub max_total_bytes: u64,
+    /// Where complete files go when not in `dir`: an object store (`dir` then
+    /// only stages them).
+    pub remote: Option<lake::LakeLocation>,
 }
 
 /// Extraction counters (summed over workers for the run summary).
@@ -42,6 +53,46 @@ pub struct ExtractStats {
     pub io_errors: u64,
 }
 
+/// A worker's connection to the object store of `--extract-files s3://...`.
+struct Remote {
+    store: Arc<dyn ObjectStore>,
+    root: ObjectPath,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Remote {
+    fn open(location: &lake::LakeLocation) -> anyhow::Result<Self> {
+        let (store, root) = location.open()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(Remote { store, root, rt })
+    }
+
+    /// Uploads the staged file `tmp` as `rel` unless the store has it. Returns
+    /// whether it was already there.
+    fn store(&self, tmp: &Path, rel: &str) -> anyhow::Result<bool> {
+        let key = match self.root.as_ref() {
+            "" => ObjectPath::from(rel),
+            root => ObjectPath::from(format!("{root}/{rel}")),
+        };
+        let store = self.store.as_ref();
+        self.rt.block_on(async {
+            match store.head(&key).await {
+                Ok(_) => return Ok(true),
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(anyhow::Error::from(e).context(format!("HEAD {key}"))),
+            }
+            let bytes = std::fs::read(tmp)?;
+            store
+                .put(&key, PutPayload::from(bytes))
+                .await
+                .map_err(|e| anyhow::Error::from(e).context(format!("PUT {key}")))?;
+            Ok(false)
+        })
+    }
+}
+
 struct Open {
     tmp: PathBuf,
     out: Option<BufWriter<File>>,
@@ -53,6 +104,7 @@ pub struct Extractor {
     cfg: Arc<ExtractConfig>,
     used: Arc<AtomicU64>,
     open: HashMap<String, Open>,
+    remote: Option<Remote>,
     /// Counters so far.
     pub stats: ExtractStats,
 }
@@ -60,12 +112,28 @@ pub struct Extractor {
 impl Extractor {
     /// An extractor for one worker, sharing `used` (bytes stored) with the others.
     pub fn new(cfg: Arc<ExtractConfig>, used: Arc<AtomicU64>) -> Self {
+        // `prepare` opened the same location successfully, so a failure here is
+        // rare; it is logged and each file then counts as an I/O error.
+        let remote = cfg.remote.as_ref().and_then(|loc| {
+            Remote::open(loc)
+                .map_err(|e| tracing::warn!(error = %e, "--extract-files: cannot open the store"))
+                .ok()
+        });
         Extractor {
             cfg,
             used,
             open: HashMap::new(),
+            remote,
             stats: ExtractStats::default(),
         }
+    }
+
+    /// Checks that the object store of `--extract-files s3://...` can be opened.
+    ///
+    /// # Errors
+    /// A bad location or store configuration.
+    pub fn check_remote(location: &lake::LakeLocation) -> anyhow::Result<()> {
+        Remote::open(location).map(|_| ())
     }
 
     /// Create the store's directories.
@@ -149,6 +217,30 @@ impl Extractor {
         }
         drop(w);
         let rel = format!("{}/{sha}", &sha[..2.min(sha.len())]);
+        if let Some(remote) = &self.remote {
+            let stored = remote.store(&o.tmp, &rel);
+            release(self, &Open { out: None, ..o });
+            return match stored {
+                Ok(true) => {
+                    self.stats.duplicates += 1;
+                    Some(rel)
+                }
+                Ok(false) => {
+                    self.stats.stored += 1;
+                    Some(rel)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "uploading an extracted file failed");
+                    self.stats.io_errors += 1;
+                    None
+                }
+            };
+        }
+        if self.cfg.remote.is_some() {
+            self.stats.io_errors += 1; // the store could not be opened (logged)
+            release(self, &Open { out: None, ..o });
+            return None;
+        }
         let dest = self.cfg.dir.join(&rel);
         if dest.exists() {
             self.stats.duplicates += 1;

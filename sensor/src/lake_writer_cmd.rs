@@ -43,6 +43,9 @@ pub struct LakeWriterArgs {
     /// TOML config file (keys as the long flags, with `_` for `-`; `kafka_opts` a table).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Serve Prometheus metrics (lag, rows, objects, upload errors) on `ip:port`, e.g. `127.0.0.1:9599`.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<String>,
     /// No summary line at the end.
     #[arg(long, short)]
     pub quiet: bool,
@@ -61,6 +64,7 @@ struct FileConfig {
     max_file_bytes: Option<usize>,
     max_file_age: Option<f64>,
     kafka_opts: Option<std::collections::BTreeMap<String, toml::Value>>,
+    metrics: Option<String>,
 }
 
 /// Run `netlake lake-writer`.
@@ -87,6 +91,9 @@ pub fn run(a: &LakeWriterArgs) -> Result<ExitCode> {
         .or(file.dest)
         .context("--dest is required (s3://bucket/prefix, file:///dir or a path)")?;
     let dest = lake::LakeLocation::parse(&dest)?;
+    if let Some(addr) = a.metrics.as_ref().or(file.metrics.as_ref()) {
+        crate::metrics::serve(addr)?;
+    }
     let prefix = a
         .topic_prefix
         .clone()

@@ -23,6 +23,7 @@ pub mod enrich;
 pub mod extract;
 pub mod input;
 pub mod lake_writer_cmd;
+pub mod metrics;
 pub mod pipeline;
 pub mod replay;
 pub mod schema;

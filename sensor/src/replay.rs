@@ -26,6 +26,9 @@ pub fn run(a: &ReplayArgs) -> Result<ExitCode> {
     if inputs.is_empty() {
         anyhow::bail!("no capture files found in {:?}", a.inputs);
     }
+    if let Some(addr) = &a.metrics {
+        crate::metrics::serve(addr)?;
+    }
     if a.floor {
         return floor(&inputs, a.quiet);
     }
@@ -61,6 +64,10 @@ pub fn run(a: &ReplayArgs) -> Result<ExitCode> {
                 crate::extract::Extractor::prepare(&x.dir).with_context(|| {
                     format!("--extract-files {}: cannot create it", x.dir.display())
                 })?;
+                if let Some(remote) = &x.remote {
+                    crate::extract::Extractor::check_remote(remote)
+                        .with_context(|| format!("--extract-files {remote}"))?;
+                }
                 Some((
                     std::sync::Arc::new(x.clone()),
                     std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
@@ -90,6 +97,9 @@ pub fn run(a: &ReplayArgs) -> Result<ExitCode> {
         }
         r
     })?;
+    if let Some(x) = cfg.extract.as_ref().filter(|x| x.remote.is_some()) {
+        let _ = std::fs::remove_dir_all(&x.dir); // the staging directory
+    }
     let failed = report
         .inputs
         .iter()

@@ -9,9 +9,10 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tracing::{debug, info, warn};
 
@@ -96,7 +97,20 @@ struct RebalanceLog {
 
 struct Ctx(Arc<RebalanceLog>);
 
-impl ClientContext for Ctx {}
+impl ClientContext for Ctx {
+    /// librdkafka's periodic statistics: the summed consumer lag of the assigned
+    /// partitions becomes the `netlake_lake_consumer_lag` gauge.
+    fn stats(&self, stats: Statistics) {
+        let lag: i64 = stats
+            .topics
+            .values()
+            .flat_map(|t| t.partitions.values())
+            .filter(|p| p.partition >= 0 && p.consumer_lag >= 0)
+            .map(|p| p.consumer_lag)
+            .sum();
+        metrics::gauge!(M_LAG).set(lag as f64);
+    }
+}
 
 impl ConsumerContext for Ctx {
     fn pre_rebalance(&self, _: &BaseConsumer<Self>, r: &Rebalance<'_>) {
@@ -118,6 +132,17 @@ impl ConsumerContext for Ctx {
         }
     }
 }
+
+/// Metric names (Prometheus), documented in the README's metrics table.
+const M_MESSAGES: &str = "netlake_lake_messages_total";
+const M_BAD: &str = "netlake_lake_bad_messages_total";
+const M_ROWS: &str = "netlake_lake_rows_total";
+const M_OBJECTS: &str = "netlake_lake_objects_total";
+const M_OBJECT_BYTES: &str = "netlake_lake_object_bytes_total";
+const M_COMMITS: &str = "netlake_lake_commits_total";
+const M_UPLOAD_ERRORS: &str = "netlake_lake_upload_errors_total";
+const M_LAG: &str = "netlake_lake_consumer_lag";
+const M_MULTIPART: &str = "netlake_lake_multipart_uploads_total";
 
 /// Tries an object-store call a few times before giving up: S3 endpoints fail
 /// transiently, but retrying forever would hide an outage. 8 tries with doubling
@@ -156,7 +181,9 @@ pub fn run(cfg: &KafkaLakeConfig, stop: &AtomicBool) -> Result<KafkaLakeStats> {
         .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", "false")
         // New dataset topics are found by the regex subscription within seconds.
-        .set("topic.metadata.refresh.interval.ms", "2000");
+        .set("topic.metadata.refresh.interval.ms", "2000")
+        // Feeds the consumer-lag gauge (see `Ctx::stats`).
+        .set("statistics.interval.ms", "5000");
     for (k, v) in &cfg.kafka_opts {
         cc.set(k, v);
     }
@@ -255,6 +282,7 @@ struct Loop<'a> {
 impl Loop<'_> {
     fn handle(&mut self, m: &BorrowedMessage<'_>) -> Result<()> {
         self.stats.messages += 1;
+        metrics::counter!(M_MESSAGES).increment(1);
         let tp = (m.topic().to_owned(), m.partition());
         let offset = m.offset();
         if !self.checked.contains(&tp) {
@@ -268,6 +296,7 @@ impl Loop<'_> {
             Err(reason) => {
                 warn!(topic = %tp.0, partition = tp.1, offset, %reason, "skipping undecodable message");
                 self.stats.bad_messages += 1;
+                metrics::counter!(M_BAD).increment(1);
                 return self.cover_or_commit(&tp, offset, payload.len());
             }
         };
@@ -288,6 +317,7 @@ impl Loop<'_> {
                     Err(e) => {
                         warn!(topic = %tp.0, partition = tp.1, offset, error = %e, "skipping message the lake cannot store");
                         self.stats.bad_messages += 1;
+                        metrics::counter!(M_BAD).increment(1);
                         return self.cover_or_commit(&tp, offset, payload.len());
                     }
                 }
@@ -414,27 +444,17 @@ impl Loop<'_> {
             for (key, (_, bytes)) in keys.iter().zip(files) {
                 let len = bytes.len() as u64;
                 let payload = Bytes::from(bytes);
-                retry(|| async {
-                    store
-                        .put(key, PutPayload::from(payload.clone()))
-                        .await
-                        .map(|_| ())
-                        .map_err(|source| {
-                            LakeError::from(StreamError::Store {
-                                what: "put",
-                                key: key.to_string(),
-                                source,
-                            })
-                        })
-                })
-                .await?;
+                retry(|| put_object(store.as_ref(), key, payload.clone())).await?;
                 self.stats.objects += 1;
                 self.stats.object_bytes += len;
+                metrics::counter!(M_OBJECTS).increment(1);
+                metrics::counter!(M_OBJECT_BYTES).increment(len);
             }
             Ok::<(), LakeError>(())
         })?;
         self.commit(tp, last + 1)?;
         self.stats.rows += rows as u64;
+        metrics::counter!(M_ROWS).increment(rows as u64);
         debug!(topic = %tp.0, partition = tp.1, first, last, rows, objects = keys.len(), "landed segment");
         Ok(())
     }
@@ -453,7 +473,51 @@ impl Loop<'_> {
                 source,
             })?;
         self.stats.commits += 1;
+        metrics::counter!(M_COMMITS).increment(1);
         Ok(())
+    }
+}
+
+/// Objects at least this large are uploaded in parts (S3 multipart upload), so a
+/// large file is not one long request that a hiccup restarts from zero; S3 allows
+/// at most 5 GiB in a single PUT.
+pub const MULTIPART_THRESHOLD: usize = 16 << 20;
+
+/// Size of one part of a multipart upload (S3's minimum is 5 MiB).
+const MULTIPART_PART: usize = 8 << 20;
+
+/// Writes one object: a single PUT, or a multipart upload from [`MULTIPART_THRESHOLD`]
+/// on. Either way the object becomes visible only once complete; a failed multipart
+/// upload is aborted so no parts are left behind.
+async fn put_object(store: &dyn ObjectStore, key: &ObjectPath, payload: Bytes) -> Result<()> {
+    let err = |what: &'static str| {
+        move |source| {
+            LakeError::from(StreamError::Store {
+                what,
+                key: key.to_string(),
+                source,
+            })
+        }
+    };
+    if payload.len() < MULTIPART_THRESHOLD {
+        return store
+            .put(key, PutPayload::from(payload))
+            .await
+            .map(|_| ())
+            .map_err(err("put"));
+    }
+    let upload = store
+        .put_multipart(key)
+        .await
+        .map_err(err("start multipart upload"))?;
+    let mut w = WriteMultipart::new_with_chunk_size(upload, MULTIPART_PART);
+    w.put(payload);
+    match w.finish().await {
+        Ok(_) => {
+            metrics::counter!(M_MULTIPART).increment(1);
+            Ok(())
+        }
+        Err(e) => Err(err("multipart upload")(e)),
     }
 }
 
@@ -469,8 +533,12 @@ where
         tries += 1;
         match f().await {
             Ok(()) => return Ok(()),
-            Err(e) if tries >= STORE_TRIES => return Err(e),
+            Err(e) if tries >= STORE_TRIES => {
+                metrics::counter!(M_UPLOAD_ERRORS).increment(1);
+                return Err(e);
+            }
             Err(e) => {
+                metrics::counter!(M_UPLOAD_ERRORS).increment(1);
                 warn!(error = %e, tries, "object store write failed; retrying");
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_secs(15));

@@ -156,6 +156,7 @@ fn read_one(
             progress
                 .packets
                 .fetch_add(full.len() as u64, Ordering::Relaxed);
+            metrics::counter!("netlake_packets_total").increment(full.len() as u64);
             // Blocks while the worker is busy: back-pressure to the file reader.
             let _ = to_workers[w].send(full);
         }
@@ -169,9 +170,12 @@ fn sink_loop(mut sinks: Vec<Box<dyn Sink>>, rx: Receiver<Output>) -> Vec<String>
     let mut failed: Vec<Option<String>> = vec![None; sinks.len()];
     let mut last_flush = std::time::Instant::now();
     for o in rx {
+        metrics::counter!("netlake_records_total", "dataset" => o.dataset)
+            .increment(o.batch.num_rows() as u64);
         for (s, f) in sinks.iter_mut().zip(failed.iter_mut()) {
             if f.is_none() {
                 if let Err(e) = s.write(o.dataset, &o.batch) {
+                    metrics::counter!("netlake_sink_errors_total", "sink" => s.name()).increment(1);
                     *f = Some(format!("{}: {e:#}", s.name()));
                 }
             }

@@ -55,6 +55,7 @@ impl ProducerContext for Ctx {
         let (err, msg) = match r {
             Ok(_) => {
                 self.counters.delivered.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("netlake_kafka_delivered_total").increment(1);
                 return;
             }
             Err((e, m)) => (e, m),
@@ -81,8 +82,10 @@ impl ProducerContext for Ctx {
         });
         if kept {
             self.counters.respooled.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("netlake_kafka_respooled_total").increment(1);
         } else {
             self.counters.failed.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("netlake_kafka_failed_total").increment(1);
             warn!(topic = msg.topic(), error = %err, "kafka delivery failed; message lost (counted)");
         }
     }
