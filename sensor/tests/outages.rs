@@ -17,35 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::services::{local_lake, ok, services, unique, Services};
+use common::services::{counts, lake_writer, local_lake, ok, services, unique, Services};
 use common::testdata;
-
-/// Rows per dataset of a lake, via `netlake sql` (which fails on any unreadable object).
-fn rows(s: &Services, env: &[(&str, String)], lake: &str) -> Vec<(String, u64)> {
-    let mut out = Vec::new();
-    for ds in ["flow", "dns", "tls", "x509", "http", "files"] {
-        let o = s
-            .netlake()
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .args(["sql", "--format", "csv", "--lake", lake])
-            .arg(format!("SELECT count(*) AS n FROM {ds}"))
-            .output()
-            .unwrap();
-        if !o.status.success() && String::from_utf8_lossy(&o.stderr).contains("not found") {
-            continue; // dataset absent from this lake
-        }
-        ok(&o, &format!("sql over {lake} ({ds})"));
-        let n = String::from_utf8_lossy(&o.stdout)
-            .lines()
-            .nth(1)
-            .and_then(|l| l.trim().parse().ok())
-            .unwrap_or(0);
-        if n > 0 {
-            out.push((ds.to_owned(), n));
-        }
-    }
-    out
-}
 
 /// Replays `inputs` with seeds 1..=runs into Kafka in small batches (many messages).
 fn replay_runs(s: &Services, prefix: &str, runs: u64, inputs: &[PathBuf]) {
@@ -184,24 +157,18 @@ fn s3_store_cut_mid_upload_retries_and_lands_every_record_once() {
     ];
     let dest = format!("{}/{prefix}", s.bucket_url());
     let metrics_addr = format!("127.0.0.1:{}", free_port());
-    let mut writer: Child = s
-        .netlake()
-        .envs(via_proxy.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("NETLAKE_LOG", "lake=debug")
-        .args(["lake-writer", "--brokers", s.kafka()])
-        .args([
-            "--topic-prefix",
-            &prefix,
-            "--group",
-            &prefix,
-            "--dest",
-            &dest,
-        ])
-        .args(["--max-file-rows", "50", "--max-file-age", "0.2"])
-        .args(["--until-idle", "6", "--metrics", &metrics_addr])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut writer: Child = lake_writer(
+        s,
+        &prefix,
+        &dest,
+        &["--max-file-rows", "50", "--max-file-age", "0.2"],
+    )
+    .envs(via_proxy.iter().map(|(k, v)| (*k, v.as_str())))
+    .env("NETLAKE_LOG", "lake=debug")
+    .args(["--until-idle", "6", "--metrics", &metrics_addr])
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     let stderr = writer.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     let log = std::thread::spawn(move || {
@@ -244,8 +211,9 @@ fn s3_store_cut_mid_upload_retries_and_lands_every_record_once() {
         metric(&during, "netlake_lake_rows_total") > 0.0,
         "metrics endpoint shows no landed rows: {during:?}"
     );
-    let want = rows(s, &[], &local.to_string_lossy());
-    let got = rows(s, &[], &dest);
+    let datasets = lake::datasets(&local).unwrap();
+    let want = counts(s, &local.to_string_lossy(), &datasets);
+    let got = counts(s, &dest, &datasets);
     assert_eq!(
         got, want,
         "S3 lake after a store outage (left) vs expected (right)"
@@ -330,6 +298,7 @@ fn broker_stopped_mid_stream_and_restarted_loses_nothing() {
     let inputs = vec![testdata().join("sample/sample.pcap")];
     const RUNS: u64 = 6;
     let local = local_lake(tmp.path(), RUNS, &inputs);
+    let datasets = lake::datasets(&local).unwrap();
     let replay = |seed: u64| {
         s.netlake()
             .args(["replay", "--quiet", "--sensor", "e2e", "--batch-rows", "16"])
@@ -378,8 +347,8 @@ fn broker_stopped_mid_stream_and_restarted_loses_nothing() {
         .unwrap();
     ok(&out, "lake-writer");
     assert_eq!(
-        rows(s, &[], &dest.to_string_lossy()),
-        rows(s, &[], &local.to_string_lossy()),
+        counts(s, &dest.to_string_lossy(), &datasets),
+        counts(s, &local.to_string_lossy(), &datasets),
         "lake after a broker outage (left) vs expected (right)"
     );
 }
@@ -447,26 +416,22 @@ fn two_writers_in_one_group_share_the_partitions_and_land_everything_once() {
     let inputs = vec![testdata().join("sample/sample.pcap")];
     const RUNS: u64 = 6;
     let local = local_lake(tmp.path(), RUNS, &inputs);
+    let datasets = lake::datasets(&local).unwrap();
     replay_runs(s, &prefix, RUNS, &inputs);
     let dest = format!("{}/{prefix}", s.bucket_url());
     let writer = || {
-        s.netlake()
-            .args(["lake-writer", "--brokers", s.kafka()])
-            .args([
-                "--topic-prefix",
-                &prefix,
-                "--group",
-                &prefix,
-                "--dest",
-                &dest,
-            ])
-            .args(["--max-file-rows", "100", "--max-file-age", "0.2"])
-            .args(["--until-idle", "8"])
-            .args(["--kafka-opt", "session.timeout.ms=6000"])
-            .args(["--kafka-opt", "heartbeat.interval.ms=500"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        lake_writer(
+            s,
+            &prefix,
+            &dest,
+            &["--max-file-rows", "100", "--max-file-age", "0.2"],
+        )
+        .args(["--until-idle", "8"])
+        .args(["--kafka-opt", "session.timeout.ms=6000"])
+        .args(["--kafka-opt", "heartbeat.interval.ms=500"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
     };
     // The second writer joins while the first is landing: a rebalance mid-stream.
     let first = writer();
@@ -477,8 +442,8 @@ fn two_writers_in_one_group_share_the_partitions_and_land_everything_once() {
         ok(&out, &format!("lake-writer {n}"));
     }
     assert_eq!(
-        rows(s, &[], &dest),
-        rows(s, &[], &local.to_string_lossy()),
+        counts(s, &dest, &datasets),
+        counts(s, &local.to_string_lossy(), &datasets),
         "two writers sharing a group (left) vs expected (right)"
     );
 }

@@ -10,12 +10,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::services::{local_lake, ok, services, unique, Services};
+use common::services::{counts, lake_writer, local_lake, ok, services, unique, Services};
 use common::testdata;
 
 fn inputs() -> Vec<PathBuf> {
@@ -26,27 +25,6 @@ fn inputs() -> Vec<PathBuf> {
         t.join("corpus/arkime-https-generalizedtime.pcap"),
         t.join("corpus/arkime-dns-https.pcap"),
     ]
-}
-
-/// Per dataset: (rows, distinct uids), via `netlake sql`.
-fn counts(s: &Services, lake: &str, datasets: &[String]) -> BTreeMap<String, (u64, u64)> {
-    let mut m = BTreeMap::new();
-    for ds in datasets {
-        let out = s
-            .netlake()
-            .args(["sql", "--format", "csv", "--lake", lake])
-            .arg(format!(
-                "SELECT count(*) AS n, count(DISTINCT uid) AS u FROM {ds}"
-            ))
-            .output()
-            .unwrap();
-        ok(&out, &format!("sql over {lake} ({ds})"));
-        let text = String::from_utf8_lossy(&out.stdout);
-        let row = text.lines().nth(1).unwrap_or_default();
-        let (n, u) = row.split_once(',').unwrap_or(("0", "0"));
-        m.insert(ds.clone(), (n.parse().unwrap(), u.parse().unwrap()));
-    }
-    m
 }
 
 /// Replays `inputs` into Kafka under topic prefix `prefix`.
@@ -63,20 +41,6 @@ fn replay_to_kafka(s: &Services, prefix: &str, seed: u64, extra: &[&str], inputs
         .output()
         .unwrap();
     ok(&out, "replay into kafka");
-}
-
-fn lake_writer(s: &Services, prefix: &str, dest: &str, extra: &[&str]) -> Command {
-    let mut c = s.netlake();
-    c.args([
-        "lake-writer",
-        "--brokers",
-        s.kafka(),
-        "--topic-prefix",
-        prefix,
-    ])
-    .args(["--group", prefix, "--dest", dest])
-    .args(extra);
-    c
 }
 
 #[test]

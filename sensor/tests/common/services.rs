@@ -1,6 +1,7 @@
 //! The streaming services (`scripts/services.sh`: tansu and Garage on loopback) as
 //! the Kafka/S3 tests use them.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -140,4 +141,40 @@ pub fn local_lake(dir: &Path, seeds: u64, inputs: &[PathBuf]) -> PathBuf {
         ok(&out, "replay into a local lake");
     }
     lake
+}
+
+/// Per dataset: (rows, distinct uids), via `netlake sql`.
+pub fn counts(s: &Services, lake: &str, datasets: &[String]) -> BTreeMap<String, (u64, u64)> {
+    let mut m = BTreeMap::new();
+    for ds in datasets {
+        let out = s
+            .netlake()
+            .args(["sql", "--format", "csv", "--lake", lake])
+            .arg(format!(
+                "SELECT count(*) AS n, count(DISTINCT uid) AS u FROM {ds}"
+            ))
+            .output()
+            .unwrap();
+        ok(&out, &format!("sql over {lake} ({ds})"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let row = text.lines().nth(1).unwrap_or_default();
+        let (n, u) = row.split_once(',').unwrap_or(("0", "0"));
+        m.insert(ds.clone(), (n.parse().unwrap(), u.parse().unwrap()));
+    }
+    m
+}
+
+/// A `netlake lake-writer` command consuming `prefix` (also its group) into `dest`.
+pub fn lake_writer(s: &Services, prefix: &str, dest: &str, extra: &[&str]) -> Command {
+    let mut c = s.netlake();
+    c.args([
+        "lake-writer",
+        "--brokers",
+        s.kafka(),
+        "--topic-prefix",
+        prefix,
+    ])
+    .args(["--group", prefix, "--dest", dest])
+    .args(extra);
+    c
 }
